@@ -1,0 +1,115 @@
+import { Duration, IANAZone } from 'luxon';
+import { z } from 'zod';
+
+export const REAL_IAMPORT_API_URL = 'https://api.iamport.kr';
+/** iamport's published V1 webhook source addresses. */
+export const IAMPORT_WEBHOOK_IPS = ['52.78.100.19', '52.78.48.223', '52.78.5.241'];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const isoDuration = (variable: string) =>
+  z.string().refine((v) => Duration.fromISO(v).isValid && Duration.fromISO(v).toMillis() > 0, {
+    message: `${variable} must be a positive ISO-8601 duration such as PT15M or P1D`,
+  });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const schema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('subscriptions'),
+  IAMPORT_API_URL: z.url({ message: 'IAMPORT_API_URL must be an http(s) URL' }).default(REAL_IAMPORT_API_URL),
+  IAMPORT_API_KEY: optionalString,
+  IAMPORT_API_SECRET: optionalString,
+  /** iamport's 2026 spec requires channel_key when issuing a billing key; legacy consoles use IAMPORT_PG. */
+  IAMPORT_CHANNEL_KEY: optionalString,
+  IAMPORT_PG: optionalString,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.url({ message: 'PUBLIC_URL must be an http(s) URL such as https://billing.example.com' }).optional(),
+  API_TOKEN: optionalString,
+  WEBHOOK_ALLOWED_IPS: optionalString,
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  PAYMENT_RESULT_GRACE: isoDuration('PAYMENT_RESULT_GRACE').default('PT15M'),
+  BILLING_TIMEZONE: z
+    .string()
+    .default('Asia/Seoul')
+    .refine((zone) => IANAZone.isValidZone(zone), {
+      message: 'BILLING_TIMEZONE must be an IANA time zone such as Asia/Seoul',
+    }),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  temporal: { address: string; namespace: string; taskQueue: string };
+  iamport: {
+    apiUrl: string;
+    apiKey?: string;
+    apiSecret?: string;
+    channelKey?: string;
+    pg?: string;
+    /** True when IAMPORT_API_URL is iamport's production API (not a sandbox). */
+    isReal: boolean;
+  };
+  http: {
+    port: number;
+    publicUrl?: string;
+    apiToken?: string;
+    /** undefined = accept webhooks from anywhere. */
+    webhookAllowedIps?: string[];
+    trustProxy: boolean;
+  };
+  billing: { paymentResultGrace: string; timezone: string };
+  metricsPort: number;
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const raw = parsed.data;
+  const apiUrl = raw.IAMPORT_API_URL.replace(/\/+$/, '');
+  const isReal = new URL(apiUrl).hostname.endsWith('iamport.kr');
+  const allowed = raw.WEBHOOK_ALLOWED_IPS?.split(',')
+    .map((ip) => ip.trim())
+    .filter(Boolean);
+  return {
+    temporal: { address: raw.TEMPORAL_ADDRESS, namespace: raw.TEMPORAL_NAMESPACE, taskQueue: raw.TEMPORAL_TASK_QUEUE },
+    iamport: {
+      apiUrl,
+      apiKey: raw.IAMPORT_API_KEY,
+      apiSecret: raw.IAMPORT_API_SECRET,
+      channelKey: raw.IAMPORT_CHANNEL_KEY,
+      pg: raw.IAMPORT_PG,
+      isReal,
+    },
+    http: {
+      port: raw.PORT,
+      publicUrl: raw.PUBLIC_URL?.replace(/\/+$/, ''),
+      apiToken: raw.API_TOKEN,
+      webhookAllowedIps: allowed && allowed.length > 0 ? allowed : isReal ? IAMPORT_WEBHOOK_IPS : undefined,
+      trustProxy: raw.TRUST_PROXY === 'true',
+    },
+    billing: { paymentResultGrace: raw.PAYMENT_RESULT_GRACE, timezone: raw.BILLING_TIMEZONE },
+    metricsPort: raw.METRICS_PORT,
+  };
+}
+
+/** The variables a process needs to talk to iamport; checked by the worker and server at start. */
+export function requireIamportCredentials(config: Config): { apiKey: string; apiSecret: string } {
+  const missing = [
+    !config.iamport.apiKey && 'IAMPORT_API_KEY',
+    !config.iamport.apiSecret && 'IAMPORT_API_SECRET',
+  ].filter(Boolean);
+  if (missing.length > 0) throw new ConfigError(`Missing required environment variable(s): ${missing.join(', ')}`);
+  return { apiKey: config.iamport.apiKey!, apiSecret: config.iamport.apiSecret! };
+}
