@@ -8,5 +8,6 @@ module.exports = {
   testTimeout: 120_000,
   maxWorkers: 1,
   setupFiles: ['<rootDir>/test/setup.ts'],
+  reporters: ['default', '<rootDir>/test/reporters/summary-line.js'],
   verbose: true,
 };

@@ -1,0 +1,62 @@
+import { ConfigError, IAMPORT_WEBHOOK_IPS, loadConfig, requireIamportCredentials } from '../src/config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'subscriptions' });
+    expect(config.iamport.apiUrl).toBe('https://api.iamport.kr');
+    expect(config.iamport.isReal).toBe(true);
+    expect(config.http.port).toBe(3000);
+    expect(config.billing).toEqual({ paymentResultGrace: 'PT15M', timezone: 'Asia/Seoul' });
+  });
+
+  it('allows only iamport webhook IPs against the real API, and anyone against a sandbox', () => {
+    expect(loadConfig({}).http.webhookAllowedIps).toEqual(IAMPORT_WEBHOOK_IPS);
+    expect(loadConfig({ IAMPORT_API_URL: 'http://127.0.0.1:7070' }).http.webhookAllowedIps).toBeUndefined();
+    expect(
+      loadConfig({ IAMPORT_API_URL: 'http://127.0.0.1:7070', WEBHOOK_ALLOWED_IPS: ' 10.0.0.1, 10.0.0.2 ' }).http
+        .webhookAllowedIps,
+    ).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'billing',
+      TEMPORAL_TASK_QUEUE: 'q',
+      IAMPORT_API_URL: 'http://sandbox:7070/',
+      IAMPORT_API_KEY: 'k',
+      IAMPORT_API_SECRET: 's',
+      PORT: '8081',
+      PUBLIC_URL: 'https://billing.example.com/',
+      API_TOKEN: 't',
+      PAYMENT_RESULT_GRACE: 'PT5M',
+      BILLING_TIMEZONE: 'UTC',
+    });
+    expect(config.temporal).toEqual({ address: 'temporal:7233', namespace: 'billing', taskQueue: 'q' });
+    expect(config.iamport).toMatchObject({ apiUrl: 'http://sandbox:7070', apiKey: 'k', apiSecret: 's', isReal: false });
+    expect(config.http).toMatchObject({ port: 8081, publicUrl: 'https://billing.example.com', apiToken: 't' });
+    expect(config.billing).toEqual({ paymentResultGrace: 'PT5M', timezone: 'UTC' });
+  });
+
+  it.each([
+    ['PORT', 'not-a-port'],
+    ['PORT', '70000'],
+    ['IAMPORT_API_URL', 'api.iamport.kr'],
+    ['PUBLIC_URL', 'billing'],
+    ['PAYMENT_RESULT_GRACE', '15 minutes'],
+    ['PAYMENT_RESULT_GRACE', 'PT0S'],
+    ['BILLING_TIMEZONE', 'Mars/Olympus'],
+  ])('rejects %s=%s with a message naming the variable', (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [variable]: value })).toThrow(variable);
+  });
+
+  it('names missing iamport credentials', () => {
+    expect(() => requireIamportCredentials(loadConfig({ IAMPORT_API_KEY: 'k' }))).toThrow('IAMPORT_API_SECRET');
+    expect(requireIamportCredentials(loadConfig({ IAMPORT_API_KEY: 'k', IAMPORT_API_SECRET: 's' }))).toEqual({
+      apiKey: 'k',
+      apiSecret: 's',
+    });
+  });
+});
