@@ -1,0 +1,562 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import Koa from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import { addLogSink } from '../src/logger';
+import {
+  createIamportClient,
+  IamportError,
+  isIamportError,
+  type IamportClientOptions,
+  type Payment,
+  type ScheduleResult,
+} from '../src/iamport';
+
+/** A scriptable stand-in for api.iamport.kr: routes are `METHOD /raw/path` → handler; every request is recorded. */
+type Handler = (ctx: Koa.Context) => void | Promise<void>;
+
+interface Recorded {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  authorization?: string;
+  tier?: string;
+  body: unknown;
+}
+
+class FakeIamport {
+  readonly routes = new Map<string, Handler>();
+  requests: Recorded[] = [];
+  tokensIssued = 0;
+  tokenLifetimeSeconds = 1800;
+  /** Added to the server's `now`: the client must not care. */
+  clockSkewSeconds = 0;
+  tokenDelayMs = 0;
+  private hanging: (() => void)[] = [];
+  private server?: Server;
+
+  async start(): Promise<string> {
+    const app = new Koa();
+    app.use(bodyParser());
+    app.use(async (ctx) => {
+      this.requests.push({
+        method: ctx.method,
+        path: ctx.path,
+        query: { ...ctx.query },
+        authorization: ctx.get('authorization') || undefined,
+        tier: ctx.get('tier') || undefined,
+        body: ctx.request.body,
+      });
+      const handler = this.routes.get(`${ctx.method} ${ctx.path}`);
+      if (handler) return handler(ctx);
+      reply(ctx, 404, -1, 'no such route', null);
+    });
+    this.server = app.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.releaseHanging();
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  reset(): void {
+    this.releaseHanging();
+    this.routes.clear();
+    this.requests = [];
+    this.tokensIssued = 0;
+    this.tokenLifetimeSeconds = 1800;
+    this.clockSkewSeconds = 0;
+    this.tokenDelayMs = 0;
+    this.routes.set('POST /users/getToken', async (ctx) => {
+      this.tokensIssued += 1;
+      const accessToken = `tok-${this.tokensIssued}`;
+      if (this.tokenDelayMs) await sleep(this.tokenDelayMs);
+      const now = Math.floor(Date.now() / 1000) + this.clockSkewSeconds;
+      ok(ctx, { access_token: accessToken, now, expired_at: now + this.tokenLifetimeSeconds });
+    });
+  }
+
+  /** Never answers until the test ends. */
+  hang(): Promise<void> {
+    return new Promise((resolve) => this.hanging.push(resolve));
+  }
+
+  requestsTo(path: string): Recorded[] {
+    return this.requests.filter((r) => r.path === path);
+  }
+
+  private releaseHanging(): void {
+    this.hanging.forEach((release) => release());
+    this.hanging = [];
+  }
+}
+
+function reply(ctx: Koa.Context, status: number, code: number, message: string | null, response: unknown): void {
+  ctx.status = status;
+  ctx.body = { code, message, response };
+}
+
+function ok(ctx: Koa.Context, response: unknown): void {
+  reply(ctx, 200, 0, null, response);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function payment(overrides: Partial<Payment> = {}): Payment {
+  return {
+    imp_uid: 'imp_100',
+    merchant_uid: 'sub_1_2026-01_1',
+    sandbox: true,
+    amount: 9900,
+    cancel_amount: 0,
+    currency: 'KRW',
+    status: 'paid',
+    paid_at: 1_767_225_600,
+    failed_at: 0,
+    cancelled_at: 0,
+    card_number: '411111******1111',
+    ...overrides,
+  };
+}
+
+function scheduleResult(merchantUid: string): ScheduleResult {
+  return {
+    customer_uid: 'cu_1',
+    merchant_uid: merchantUid,
+    imp_uid: null,
+    schedule_at: 1_767_225_600,
+    executed_at: 0,
+    revoked_at: 0,
+    amount: 9900,
+    name: 'Pro plan',
+    schedule_status: 'scheduled',
+    payment_status: null,
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<IamportError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof IamportError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const SECRET = 'sk_live_VERY_SECRET_value_42';
+const fake = new FakeIamport();
+let baseUrl: string;
+let logLines: string[];
+let removeSink: () => void;
+
+function client(overrides: Partial<IamportClientOptions> = {}) {
+  return createIamportClient({ baseUrl, apiKey: 'imp_key_1', apiSecret: SECRET, ...overrides });
+}
+
+beforeAll(async () => {
+  baseUrl = await fake.start();
+});
+
+afterAll(async () => {
+  await fake.stop();
+});
+
+beforeEach(() => {
+  fake.reset();
+  logLines = [];
+  removeSink = addLogSink((line) => logLines.push(line));
+});
+
+afterEach(() => {
+  removeSink();
+});
+
+describe('access token', () => {
+  it('is fetched with the key and secret, sent as a Bearer token, and reused', async () => {
+    fake.routes.set('GET /payments/imp_100', (ctx) => ok(ctx, payment()));
+    const iamport = client({ tier: 'T01' });
+
+    for (let i = 0; i < 3; i++) await iamport.getPayment('imp_100');
+
+    expect(fake.tokensIssued).toBe(1);
+    expect(fake.requestsTo('/users/getToken')[0].body).toEqual({ imp_key: 'imp_key_1', imp_secret: SECRET });
+    const lookups = fake.requestsTo('/payments/imp_100');
+    expect(lookups.map((r) => r.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-1']);
+    expect(lookups.every((r) => r.tier === 'T01')).toBe(true);
+  });
+
+  it.each([
+    ['behind', -3600],
+    ['ahead of', 3600],
+  ])('expires by the server clock even when it is an hour %s ours, and is refreshed early', async (_, skew) => {
+    fake.clockSkewSeconds = skew;
+    fake.tokenLifetimeSeconds = 2;
+    fake.routes.set('GET /payments/imp_100', (ctx) => ok(ctx, payment()));
+    const iamport = client();
+
+    await iamport.getPayment('imp_100');
+    await iamport.getPayment('imp_100');
+    expect(fake.tokensIssued).toBe(1);
+
+    // A 2 s token is refreshed once half of it is gone (the 60 s margin is capped for short-lived tokens).
+    await sleep(1_200);
+    await iamport.getPayment('imp_100');
+    expect(fake.tokensIssued).toBe(2);
+    expect(fake.requestsTo('/payments/imp_100').at(-1)?.authorization).toBe('Bearer tok-2');
+  });
+
+  it('is fetched once for many concurrent callers', async () => {
+    fake.tokenDelayMs = 100;
+    fake.routes.set('GET /payments/imp_100', (ctx) => ok(ctx, payment()));
+    const iamport = client();
+
+    const results = await Promise.all(Array.from({ length: 20 }, () => iamport.getPayment('imp_100')));
+
+    expect(results).toHaveLength(20);
+    expect(fake.tokensIssued).toBe(1);
+  });
+
+  it('is refreshed once after a 401 and the request retried once', async () => {
+    fake.routes.set('POST /subscribe/payments/again', (ctx) => {
+      if (ctx.get('authorization') === 'Bearer tok-1') return reply(ctx, 401, -1, 'Unauthorized', null);
+      ok(ctx, payment());
+    });
+    const iamport = client();
+
+    const paid = await iamport.again({ customer_uid: 'cu_1', merchant_uid: 'm_1', amount: 9900, name: 'Pro' });
+
+    expect(paid.status).toBe('paid');
+    expect(fake.tokensIssued).toBe(2);
+    expect(fake.requestsTo('/subscribe/payments/again').map((r) => r.authorization)).toEqual([
+      'Bearer tok-1',
+      'Bearer tok-2',
+    ]);
+  });
+
+  it('is refreshed only once when concurrent requests all get a 401', async () => {
+    fake.routes.set('GET /payments/imp_100', (ctx) => {
+      if (ctx.get('authorization') === 'Bearer tok-1') return reply(ctx, 401, -1, 'Unauthorized', null);
+      ok(ctx, payment());
+    });
+    const iamport = client();
+    await iamport.getBillingKey('cu_1').catch(() => undefined); // caches tok-1 (the route itself 404s)
+
+    await Promise.all(Array.from({ length: 5 }, () => iamport.getPayment('imp_100')));
+
+    expect(fake.tokensIssued).toBe(2);
+  });
+
+  it('gives up with a non-retryable auth error when the retry is rejected too', async () => {
+    fake.routes.set('GET /payments/imp_100', (ctx) => reply(ctx, 401, -1, 'Unauthorized', null));
+
+    const error = await rejection(client().getPayment('imp_100'));
+
+    expect(error).toMatchObject({
+      kind: 'auth',
+      retryable: false,
+      httpStatus: 401,
+      endpoint: 'GET /payments/{imp_uid}',
+    });
+    expect(fake.requestsTo('/payments/imp_100')).toHaveLength(2);
+    expect(fake.tokensIssued).toBe(2);
+  });
+
+  it('treats a 401 from getToken itself as a non-retryable auth error', async () => {
+    fake.routes.set('POST /users/getToken', (ctx) => {
+      fake.tokensIssued += 1;
+      reply(ctx, 401, -1, '사용자 인증에 실패하였습니다.', null);
+    });
+    fake.routes.set('GET /payments/imp_100', (ctx) => ok(ctx, payment()));
+
+    const error = await rejection(client().getPayment('imp_100'));
+
+    expect(error).toMatchObject({
+      kind: 'auth',
+      retryable: false,
+      httpStatus: 401,
+      endpoint: 'POST /users/getToken',
+      iamportMessage: '사용자 인증에 실패하였습니다.',
+    });
+    expect(fake.tokensIssued).toBe(1);
+    expect(fake.requestsTo('/payments/imp_100')).toHaveLength(0);
+  });
+});
+
+describe('errors', () => {
+  it('reports HTTP 200 with a non-zero code as a non-retryable business error, message verbatim', async () => {
+    const message = '취소할 결제건이 존재하지 않습니다.';
+    fake.routes.set('POST /payments/cancel', (ctx) => reply(ctx, 200, 1, message, null));
+
+    const error = await rejection(client().cancelPayment({ imp_uid: 'imp_404', reason: 'refund' }));
+
+    expect(isIamportError(error, 'business')).toBe(true);
+    expect(error).toMatchObject({ retryable: false, httpStatus: 200, code: 1, iamportMessage: message });
+    expect(error.message).toBe(`iamport POST /payments/cancel failed (HTTP 200, code 1): ${message}`);
+  });
+
+  it('reports a 404 as not_found, with the path template as endpoint and the body parsed', async () => {
+    fake.routes.set('GET /payments/imp_missing', (ctx) => reply(ctx, 404, -1, '존재하지 않는 결제정보입니다.', null));
+
+    const error = await rejection(client().getPayment('imp_missing'));
+
+    expect(error).toMatchObject({
+      kind: 'not_found',
+      retryable: false,
+      httpStatus: 404,
+      code: -1,
+      endpoint: 'GET /payments/{imp_uid}',
+      iamportMessage: '존재하지 않는 결제정보입니다.',
+    });
+  });
+
+  it.each([
+    [500, true],
+    [502, true],
+    [503, true],
+    [429, true],
+    [400, false],
+    [403, false],
+  ])('classifies HTTP %i as retryable=%s', async (status, retryable) => {
+    fake.routes.set('GET /subscribe/payments/schedule/m_1', (ctx) => reply(ctx, status, -1, 'nope', null));
+
+    const error = await rejection(client().getSchedule('m_1'));
+
+    expect(error).toMatchObject({ kind: 'http', retryable, httpStatus: status, code: -1 });
+  });
+
+  it('classifies a non-JSON 502 from a proxy as retryable, without an iamport code', async () => {
+    fake.routes.set('GET /payments/imp_100', (ctx) => {
+      ctx.status = 502;
+      ctx.type = 'html';
+      ctx.body = '<html>Bad Gateway</html>';
+    });
+
+    const error = await rejection(client().getPayment('imp_100'));
+
+    expect(error).toMatchObject({ kind: 'http', retryable: true, httpStatus: 502, code: undefined });
+  });
+
+  it('classifies HTTP 200 without an envelope as retryable (the outcome is unknown)', async () => {
+    fake.routes.set('POST /subscribe/payments/again', (ctx) => {
+      ctx.body = 'OK';
+    });
+
+    const error = await rejection(client().again({ customer_uid: 'c', merchant_uid: 'm', amount: 1, name: 'n' }));
+
+    expect(error).toMatchObject({ kind: 'http', retryable: true, httpStatus: 200 });
+  });
+
+  it('times out lookups with the lookup timeout and charges with the charge timeout', async () => {
+    fake.routes.set('GET /payments/imp_100', () => fake.hang());
+    fake.routes.set('POST /subscribe/payments/again', async (ctx) => {
+      await sleep(400);
+      ok(ctx, payment());
+    });
+    const iamport = client({ lookupTimeoutMs: 150, chargeTimeoutMs: 3_000 });
+    await iamport.getBillingKey('warm-up').catch(() => undefined);
+
+    const started = Date.now();
+    const error = await rejection(iamport.getPayment('imp_100'));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(error).toMatchObject({ kind: 'timeout', retryable: true, endpoint: 'GET /payments/{imp_uid}' });
+    expect(error.message).toContain('150 ms');
+
+    // Slower than the lookup timeout, within the charge timeout.
+    const paid = await iamport.again({ customer_uid: 'c', merchant_uid: 'm', amount: 9900, name: 'n' });
+    expect(paid.status).toBe('paid');
+  });
+
+  it('times out a hanging charge as retryable', async () => {
+    fake.routes.set('POST /subscribe/payments/again', () => fake.hang());
+
+    const error = await rejection(
+      client({ chargeTimeoutMs: 200 }).again({ customer_uid: 'c', merchant_uid: 'm', amount: 1, name: 'n' }),
+    );
+
+    expect(error).toMatchObject({ kind: 'timeout', retryable: true, endpoint: 'POST /subscribe/payments/again' });
+  });
+
+  it('reports a refused connection as a retryable network error', async () => {
+    const closed = new FakeIamport();
+    const deadUrl = await closed.start();
+    await closed.stop();
+
+    const error = await rejection(client({ baseUrl: deadUrl }).getPayment('imp_100'));
+
+    expect(error).toMatchObject({ kind: 'network', retryable: true, causeCode: 'ECONNREFUSED' });
+  });
+
+  it('rejects an empty id before sending anything', async () => {
+    await expect(client().getPayment('')).rejects.toThrow(TypeError);
+    expect(fake.requestsTo('/payments/')).toHaveLength(0);
+  });
+});
+
+describe('endpoints', () => {
+  it('send the documented method, path, query and JSON body', async () => {
+    const customer = { customer_uid: 'cu 1/a', pg_provider: 'nice', pg_id: 'x', sandbox: true, card_name: 'Visa' };
+    const card = { card_number: '4111-1111-1111-1111', expiry: '2030-12', birth: '900101', pwd_2digit: '12' };
+    const schedules = [{ merchant_uid: 'm_2', schedule_at: 1_767_225_600, amount: 9900, name: 'Pro' }];
+    fake.routes.set('POST /subscribe/customers/cu%201%2Fa', (ctx) => ok(ctx, customer));
+    fake.routes.set('GET /subscribe/customers/cu%201%2Fa', (ctx) => ok(ctx, customer));
+    fake.routes.set('DELETE /subscribe/customers/cu%201%2Fa', (ctx) => ok(ctx, customer));
+    fake.routes.set('POST /subscribe/payments/schedule', (ctx) => ok(ctx, [scheduleResult('m_2')]));
+    fake.routes.set('POST /subscribe/payments/unschedule', (ctx) => ok(ctx, [scheduleResult('m_2')]));
+    fake.routes.set('GET /subscribe/payments/schedule/m%232', (ctx) => ok(ctx, scheduleResult('m#2')));
+    fake.routes.set('POST /subscribe/payments/again', (ctx) => ok(ctx, payment()));
+    fake.routes.set('GET /payments/imp_100', (ctx) => ok(ctx, payment()));
+    fake.routes.set('GET /payments/find/m_1', (ctx) => ok(ctx, payment()));
+    fake.routes.set('POST /payments/cancel', (ctx) => ok(ctx, payment({ status: 'cancelled' })));
+    const iamport = client();
+
+    await expect(iamport.issueBillingKey('cu 1/a', { ...card, channel_key: 'ch' })).resolves.toEqual(customer);
+    await expect(iamport.getBillingKey('cu 1/a')).resolves.toEqual(customer);
+    await expect(iamport.deleteBillingKey('cu 1/a', 'card replaced')).resolves.toEqual(customer);
+    await expect(iamport.schedule({ customer_uid: 'cu_1', schedules })).resolves.toHaveLength(1);
+    await expect(iamport.unschedule({ customer_uid: 'cu_1', merchant_uid: ['m_2'] })).resolves.toHaveLength(1);
+    await expect(iamport.getSchedule('m#2')).resolves.toMatchObject({ merchant_uid: 'm#2' });
+    const again = { customer_uid: 'cu_1', merchant_uid: 'm_1', amount: 9900, name: 'Pro' };
+    await expect(iamport.again(again)).resolves.toMatchObject({ status: 'paid' });
+    await expect(iamport.getPayment('imp_100', { includeSandbox: true })).resolves.toMatchObject({
+      imp_uid: 'imp_100',
+    });
+    await expect(iamport.getPayment('imp_100')).resolves.toMatchObject({ imp_uid: 'imp_100' });
+    await expect(iamport.findPayment('m_1', { includeSandbox: true })).resolves.toMatchObject({ merchant_uid: /./ });
+    const cancel = { imp_uid: 'imp_100', checksum: 9900, reason: 'refund' };
+    await expect(iamport.cancelPayment(cancel)).resolves.toMatchObject({ status: 'cancelled' });
+
+    const sent = fake.requests.filter((r) => r.path !== '/users/getToken');
+    expect(sent.map((r) => [r.method, r.path, r.query, r.body])).toEqual([
+      ['POST', '/subscribe/customers/cu%201%2Fa', {}, { ...card, channel_key: 'ch' }],
+      ['GET', '/subscribe/customers/cu%201%2Fa', {}, undefined],
+      ['DELETE', '/subscribe/customers/cu%201%2Fa', { reason: 'card replaced' }, undefined],
+      ['POST', '/subscribe/payments/schedule', {}, { customer_uid: 'cu_1', schedules }],
+      ['POST', '/subscribe/payments/unschedule', {}, { customer_uid: 'cu_1', merchant_uid: ['m_2'] }],
+      ['GET', '/subscribe/payments/schedule/m%232', {}, undefined],
+      ['POST', '/subscribe/payments/again', {}, again],
+      ['GET', '/payments/imp_100', { include_sandbox: 'true' }, undefined],
+      ['GET', '/payments/imp_100', {}, undefined],
+      ['GET', '/payments/find/m_1', { include_sandbox: 'true' }, undefined],
+      ['POST', '/payments/cancel', {}, cancel],
+    ]);
+  });
+
+  it('lists a customer’s schedules from a paged response, with the hyphenated status parameter', async () => {
+    fake.routes.set('GET /subscribe/payments/schedule/customers/cu_1', (ctx) =>
+      ok(ctx, { total: 3, previous: 1, next: 3, list: [scheduleResult('m_3')] }),
+    );
+
+    const page = await client().getSchedulesByCustomer('cu_1', { from: 100, to: 200, status: 'scheduled', page: 2 });
+
+    expect(page).toEqual({ total: 3, previous: 1, next: 3, list: [scheduleResult('m_3')] });
+    expect(fake.requestsTo('/subscribe/payments/schedule/customers/cu_1')[0].query).toEqual({
+      from: '100',
+      to: '200',
+      page: '2',
+      'schedule-status': 'scheduled',
+    });
+  });
+
+  it('wraps a plain-array schedule list as a single page', async () => {
+    fake.routes.set('GET /subscribe/payments/schedule/customers/cu_1', (ctx) =>
+      ok(ctx, [scheduleResult('m_1'), scheduleResult('m_2')]),
+    );
+
+    const page = await client().getSchedulesByCustomer('cu_1', { from: 100, to: 200 });
+
+    expect(page).toEqual({ total: 2, previous: 0, next: 0, list: [scheduleResult('m_1'), scheduleResult('m_2')] });
+    expect(fake.requestsTo('/subscribe/payments/schedule/customers/cu_1')[0].query).toEqual({ from: '100', to: '200' });
+  });
+
+  it('rejects a schedule list that is neither a page nor an array instead of reading it as empty', async () => {
+    fake.routes.set('GET /subscribe/payments/schedule/customers/cu_1', (ctx) => ok(ctx, { total: 1 }));
+
+    const error = await rejection(client().getSchedulesByCustomer('cu_1', { from: 100, to: 200 }));
+
+    expect(error).toMatchObject({ kind: 'http', retryable: true, code: 0 });
+  });
+
+  it('reads null timestamps as 0 and a missing payment_status as null', async () => {
+    const { payment_status: _omitted, ...withoutStatus } = scheduleResult('m_1');
+    fake.routes.set('GET /payments/imp_100', (ctx) =>
+      ok(ctx, { ...payment({ status: 'failed' }), paid_at: null, failed_at: 1_767_225_600, cancelled_at: null }),
+    );
+    fake.routes.set('GET /subscribe/payments/schedule/m_1', (ctx) => ok(ctx, { ...withoutStatus, executed_at: null }));
+    const iamport = client();
+
+    await expect(iamport.getPayment('imp_100')).resolves.toMatchObject({ paid_at: 0, cancelled_at: 0 });
+    await expect(iamport.getSchedule('m_1')).resolves.toMatchObject({ executed_at: 0, payment_status: null });
+  });
+});
+
+describe('secrets and logging', () => {
+  const card = {
+    card_number: '5365-1234-5678-9012',
+    expiry: '2031-07',
+    birth: '880314',
+    pwd_2digit: '79',
+    cvc: '531',
+    channel_key: 'channel-key-test',
+  };
+  const forbidden = [card.card_number, card.card_number.replace(/-/g, ''), card.expiry, card.birth, SECRET, 'tok-1'];
+
+  function expectNoSecrets(text: string): void {
+    for (const value of forbidden) expect(text).not.toContain(value);
+  }
+
+  it.each([
+    [
+      'a business failure that echoes the card number',
+      (ctx: Koa.Context) => reply(ctx, 200, -1, `카드정보 인증에 실패하였습니다. (${card.card_number})`, null),
+      'business',
+    ],
+    ['a 500', (ctx: Koa.Context) => reply(ctx, 500, -1, 'internal error', null), 'http'],
+    ['a timeout', () => fake.hang(), 'timeout'],
+  ])('stay out of errors and logs on %s', async (_, handler, kind) => {
+    fake.routes.set('POST /subscribe/customers/cu_1', handler);
+
+    const error = await rejection(client({ chargeTimeoutMs: 300 }).issueBillingKey('cu_1', card));
+
+    expect(error.kind).toBe(kind);
+    expect(fake.requestsTo('/subscribe/customers/cu_1')[0].body).toMatchObject({ card_number: card.card_number });
+    for (const text of [error.message, String(error), JSON.stringify(error), error.stack ?? '', inspect(error)]) {
+      expectNoSecrets(text);
+    }
+    expect(logLines.length).toBeGreaterThan(0);
+    expectNoSecrets(logLines.join('\n'));
+  });
+
+  it('stay out of errors when getToken fails', async () => {
+    fake.routes.set('POST /users/getToken', (ctx) => reply(ctx, 500, -1, 'down', null));
+
+    const error = await rejection(client().issueBillingKey('cu_1', card));
+
+    expect(error).toMatchObject({ endpoint: 'POST /users/getToken', retryable: true });
+    expectNoSecrets([error.message, JSON.stringify(error), inspect(error)].join('\n'));
+  });
+
+  it('logs one debug line per request: method, endpoint template, status, code, duration; no bodies', async () => {
+    fake.routes.set('GET /payments/imp_100', (ctx) => ok(ctx, payment()));
+
+    await client().getPayment('imp_100');
+
+    const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      level: 'debug',
+      method: 'POST',
+      endpoint: '/users/getToken',
+      status: 200,
+      code: 0,
+    });
+    expect(lines[1]).toMatchObject({ level: 'debug', method: 'GET', endpoint: '/payments/{imp_uid}', status: 200 });
+    expect(typeof lines[1].durationMs).toBe('number');
+    expect(logLines.join('\n')).not.toMatch(/imp_100|9900|Bearer|imp_key_1/);
+  });
+});
