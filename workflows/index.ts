@@ -1,0 +1,2 @@
+// The worker's workflowsPath: every workflow type this project runs.
+export { subscriptionWorkflow } from './subscription';
