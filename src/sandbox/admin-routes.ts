@@ -1,0 +1,61 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { SandboxCore } from './core';
+import { badRequest } from './envelope';
+import { faultsPatchSchema } from './faults';
+import { bodyObject, parseRequest } from './request-parsing';
+import type { ScheduleRunner } from './scheduler';
+
+const clockCommand = z.union([
+  z.object({ advance_ms: z.number().int().min(0) }).strict(),
+  z.object({ set_ms: z.number().int().min(0) }).strict(),
+  z.object({ mode: z.enum(['real', 'frozen']) }).strict(),
+]);
+
+/** Test controls under /__sandbox, mounted only with the `admin` option. Answers are plain JSON, not envelopes. */
+export function adminRoutes(core: SandboxCore, runner: ScheduleRunner): Router {
+  const router = new Router({ prefix: '/__sandbox' });
+  const clockState = () => ({
+    now_ms: core.clock.now(),
+    frozen: core.clock.isFrozen(),
+    next_scheduled_at_ms: runner.nextScheduledAt() ?? null,
+  });
+
+  router.get('/ledger', (ctx) => {
+    ctx.body = core.state.ledger;
+  });
+
+  router.get('/clock', (ctx) => {
+    ctx.body = clockState();
+  });
+
+  router.post('/clock', (ctx) => {
+    const command = parseRequest(clockCommand, bodyObject(ctx.request.body));
+    if ('advance_ms' in command) core.clock.advance(command.advance_ms);
+    else if ('set_ms' in command) core.clock.set(command.set_ms);
+    else if (command.mode === 'frozen') core.clock.freeze();
+    else core.clock.followRealTime();
+    ctx.body = clockState();
+  });
+
+  router.get('/faults', (ctx) => {
+    ctx.body = core.faults.get();
+  });
+
+  router.post('/faults', (ctx) => {
+    const patch = faultsPatchSchema.safeParse(bodyObject(ctx.request.body));
+    if (!patch.success)
+      throw badRequest(
+        `invalid faults: ${patch.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+      );
+    ctx.body = core.faults.set(patch.data);
+  });
+
+  router.post('/run-due', async (ctx) => {
+    const before = core.state.ledger.charges.length;
+    await runner.runDue();
+    ctx.body = { executed: core.state.ledger.charges.slice(before).filter((c) => c.source === 'schedule') };
+  });
+
+  return router;
+}

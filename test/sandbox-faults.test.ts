@@ -1,0 +1,301 @@
+import axios from 'axios';
+import type { SandboxHandle } from '../src/sandbox';
+import {
+  authedClient,
+  httpClient,
+  issueKey,
+  scheduleItem,
+  startTestSandbox,
+  startWebhookReceiver,
+} from './sandbox-helpers';
+
+type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+describe('sandbox: fault injection', () => {
+  let sandbox: SandboxHandle;
+
+  beforeEach(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterEach(() => sandbox.close());
+
+  it('failBeforeRate 1.0 answers 500 with the envelope and changes nothing', async () => {
+    const api = await authedClient(sandbox);
+    sandbox.faults.set({ failBeforeRate: 1 });
+    const res = await api.post('/subscribe/customers/before', { card_number: '4242424242424242', expiry: '2031-01' });
+    expect(res.status).toBe(500);
+    expect(res.data).toEqual({ code: -1, message: expect.any(String), response: null });
+    sandbox.faults.set({ failBeforeRate: 0 });
+    expect((await api.get('/subscribe/customers/before')).status).toBe(404);
+  });
+
+  it('failAfterRate 1.0 answers 500 although the charge happened ("done but answer lost")', async () => {
+    const api = await authedClient(sandbox);
+    await issueKey(api, 'after');
+    sandbox.faults.set({ failAfterRate: 1 });
+    const res = await api.post('/subscribe/payments/again', {
+      customer_uid: 'after',
+      merchant_uid: 'lost_1',
+      amount: 500,
+    });
+    expect(res.status).toBe(500);
+    expect(res.data.response).toBeNull();
+    sandbox.faults.set({ failAfterRate: 0 });
+    const found = await api.get('/payments/find/lost_1');
+    expect(found.data.response).toMatchObject({ merchant_uid: 'lost_1', status: 'paid' });
+  });
+
+  it('failAfterRate also turns business errors into 500s', async () => {
+    const api = await authedClient(sandbox);
+    sandbox.faults.set({ failAfterRate: 1 });
+    expect((await api.get('/subscribe/customers/unknown')).status).toBe(500);
+  });
+
+  it('a timeout fault hangs the request until the client gives up, touching nothing', async () => {
+    const api = await authedClient(sandbox);
+    await issueKey(api, 'hang');
+    sandbox.faults.set({ timeoutRate: 1, timeoutMs: 60_000 });
+    const started = Date.now();
+    const err = await api
+      .post('/subscribe/payments/again', { customer_uid: 'hang', merchant_uid: 'hang_1', amount: 1 }, { timeout: 300 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(axios.isAxiosError(err) && err.code).toBe('ECONNABORTED');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    sandbox.faults.set({ timeoutRate: 0 });
+    expect((await api.get('/payments/find/hang_1')).status).toBe(404);
+  });
+
+  it('a hanging request is answered 504 after timeoutMs', async () => {
+    const api = await authedClient(sandbox);
+    sandbox.faults.set({ timeoutRate: 1, timeoutMs: 200 });
+    const started = Date.now();
+    const res = await api.get('/subscribe/customers/anyone');
+    expect(res.status).toBe(504);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
+  it('adds latency', async () => {
+    const api = await authedClient(sandbox);
+    sandbox.faults.set({ latencyMs: 150 });
+    const started = Date.now();
+    expect((await api.get('/subscribe/customers/anyone')).status).toBe(404);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it('rejects invalid fault settings without changing any', () => {
+    expect(() => sandbox.faults.set({ failBeforeRate: 2 })).toThrow();
+    expect(() => sandbox.faults.set({ webhookCopies: 0, latencyMs: 5 })).toThrow();
+    expect(sandbox.faults.get()).toMatchObject({ failBeforeRate: 0, latencyMs: 0, webhookCopies: 1 });
+  });
+
+  it('accepts faults at start', async () => {
+    const faulty = await startTestSandbox({ faults: { failBeforeRate: 1 } });
+    try {
+      const res = await httpClient(faulty.url).post('/users/getToken', { imp_key: 'x', imp_secret: 'y' });
+      expect(res.status).toBe(500);
+    } finally {
+      await faulty.close();
+    }
+  });
+});
+
+describe('sandbox: webhook faults', () => {
+  let sandbox: SandboxHandle;
+  let receiver: Receiver;
+
+  beforeEach(async () => {
+    receiver = await startWebhookReceiver();
+  });
+  afterEach(async () => {
+    await sandbox.close();
+    await receiver.close();
+  });
+
+  /** Schedules `count` payments (the last `declined` on a declining card) and runs them in one batch. */
+  async function runBatch(options: Parameters<typeof startTestSandbox>[0], count = 1, declined = 0) {
+    sandbox = await startTestSandbox({ defaultNoticeUrl: receiver.url, ...options });
+    const api = await authedClient(sandbox);
+    await issueKey(api, 'ok');
+    await issueKey(api, 'ko', { card_number: '4000-0000-0000-0003' });
+    const at = sandbox.clock.nowSeconds() + 10;
+    for (let i = 0; i < count; i++) {
+      const customer = i >= count - declined ? 'ko' : 'ok';
+      await api.post('/subscribe/payments/schedule', {
+        customer_uid: customer,
+        schedules: [scheduleItem(`wh_${i}`, at + i)],
+      });
+    }
+    sandbox.clock.advance(10_000 + count * 1000);
+    await sandbox.runDue();
+    return api;
+  }
+
+  it('drops webhooks at webhookDropRate 1.0: none arrives, the ledger says dropped', async () => {
+    await runBatch({ faults: { webhookDropRate: 1 } });
+    expect(receiver.received).toEqual([]);
+    expect(sandbox.ledger().webhooks).toEqual([
+      expect.objectContaining({
+        kind: 'dropped',
+        http_status: null,
+        body: expect.objectContaining({ merchant_uid: 'wh_0' }),
+      }),
+    ]);
+    expect(sandbox.ledger().charges).toHaveLength(1);
+  });
+
+  it('delivers each webhook webhookCopies times', async () => {
+    await runBatch({ faults: { webhookCopies: 3 } });
+    expect(receiver.received).toHaveLength(3);
+    expect(new Set(receiver.received.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect(sandbox.ledger().webhooks.map((w) => [w.kind, w.http_status])).toEqual([
+      ['sent', 200],
+      ['duplicated', 200],
+      ['duplicated', 200],
+    ]);
+  });
+
+  it('delays a batch by webhookDelayMs, and runDue waits for it', async () => {
+    const started = Date.now();
+    await runBatch({ faults: { webhookDelayMs: 300 } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('runDue also waits for deliveries started by a clock jump', async () => {
+    sandbox = await startTestSandbox({ defaultNoticeUrl: receiver.url, faults: { webhookDelayMs: 200 } });
+    const api = await authedClient(sandbox);
+    await issueKey(api, 'jump');
+    await api.post('/subscribe/payments/schedule', {
+      customer_uid: 'jump',
+      schedules: [scheduleItem('jump_1', sandbox.clock.nowSeconds() + 1)],
+    });
+    sandbox.clock.advance(1000);
+    expect(receiver.received).toHaveLength(0);
+    await sandbox.runDue();
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('reorders deliveries within a batch with webhookReorder', async () => {
+    // A fixed random source that reverses a 6-element shuffle: j = 0 for every i.
+    await runBatch({ faults: { webhookReorder: true }, random: () => 0 }, 6);
+    expect(receiver.received.map((r) => r.body.merchant_uid)).toEqual(['wh_1', 'wh_2', 'wh_3', 'wh_4', 'wh_5', 'wh_0']);
+    const sorted = receiver.received.map((r) => r.body.merchant_uid).sort();
+    expect(sorted).toEqual(['wh_0', 'wh_1', 'wh_2', 'wh_3', 'wh_4', 'wh_5']);
+  });
+
+  it('sends forged notifications next to the real ones at webhookForgeRate 1.0', async () => {
+    await runBatch({ faults: { webhookForgeRate: 1 } }, 3, 1);
+    const ledger = sandbox.ledger();
+    const real = ledger.webhooks.filter((w) => w.kind === 'sent');
+    const forged = ledger.webhooks.filter((w) => w.kind === 'forged');
+    expect(real).toHaveLength(3);
+    expect(forged).toHaveLength(3);
+    expect(receiver.received).toHaveLength(6);
+    const payments = new Map(ledger.charges.map((c) => [c.imp_uid, c]));
+    for (const w of forged) {
+      const payment = payments.get(w.body.imp_uid);
+      // Every forgery contradicts the sandbox's own records in at least one way.
+      const truthful = payment && payment.merchant_uid === w.body.merchant_uid && payment.status === w.body.status;
+      expect(truthful).toBeFalsy();
+      expect(['status', 'imp_uid', 'merchant_uid']).toContain(w.forgery);
+    }
+  });
+
+  it('records the HTTP status the receiver answered', async () => {
+    await receiver.close();
+    receiver = await startWebhookReceiver(503);
+    await runBatch({});
+    expect(sandbox.ledger().webhooks).toEqual([expect.objectContaining({ kind: 'sent', http_status: 503 })]);
+  });
+
+  it('records a delivery error when nobody listens', async () => {
+    await receiver.close();
+    sandbox = await startTestSandbox({ defaultNoticeUrl: 'http://127.0.0.1:1/hook' });
+    const api = await authedClient(sandbox);
+    await issueKey(api, 'nobody_listens');
+    await api.post('/subscribe/payments/schedule', {
+      customer_uid: 'nobody_listens',
+      schedules: [scheduleItem('nl_1', sandbox.clock.nowSeconds())],
+    });
+    await sandbox.runDue();
+    expect(sandbox.ledger().webhooks).toEqual([
+      expect.objectContaining({ kind: 'sent', http_status: null, error: expect.any(String) }),
+    ]);
+    receiver = await startWebhookReceiver();
+  });
+});
+
+describe('sandbox: admin routes', () => {
+  it('are off by default (404)', async () => {
+    const sandbox = await startTestSandbox();
+    try {
+      const client = httpClient(sandbox.url);
+      for (const [method, path] of [
+        ['get', '/__sandbox/ledger'],
+        ['get', '/__sandbox/faults'],
+        ['post', '/__sandbox/faults'],
+        ['post', '/__sandbox/clock'],
+        ['post', '/__sandbox/run-due'],
+      ] as const) {
+        expect((await client.request({ method, url: path, data: {} })).status).toBe(404);
+      }
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('control the clock, faults, due schedules and show the ledger when enabled', async () => {
+    const receiver = await startWebhookReceiver();
+    const sandbox = await startTestSandbox({ admin: true, defaultNoticeUrl: receiver.url });
+    try {
+      const admin = httpClient(sandbox.url);
+      const api = await authedClient(sandbox);
+      await issueKey(api, 'admin_c');
+      const at = sandbox.clock.nowSeconds() + 3600;
+      await api.post('/subscribe/payments/schedule', {
+        customer_uid: 'admin_c',
+        schedules: [scheduleItem('admin_1', at)],
+      });
+
+      const clock = await admin.get('/__sandbox/clock');
+      expect(clock.data).toEqual({ now_ms: sandbox.clock.now(), frozen: true, next_scheduled_at_ms: at * 1000 });
+
+      const advanced = await admin.post('/__sandbox/clock', { advance_ms: 3_600_000 });
+      expect(advanced.data.now_ms).toBe(at * 1000);
+      const ran = await admin.post('/__sandbox/run-due');
+      expect(ran.status).toBe(200);
+      expect(receiver.received).toHaveLength(1);
+
+      const ledger = (await admin.get('/__sandbox/ledger')).data;
+      expect(ledger.charges).toEqual([
+        expect.objectContaining({ merchant_uid: 'admin_1', source: 'schedule', status: 'paid' }),
+      ]);
+      expect(ledger.webhooks).toEqual([expect.objectContaining({ kind: 'sent', http_status: 200 })]);
+
+      const later = at * 1000 + 5000;
+      expect((await admin.post('/__sandbox/clock', { set_ms: later })).data.now_ms).toBe(later);
+      expect((await admin.post('/__sandbox/clock', { mode: 'real' })).data.frozen).toBe(false);
+      expect((await admin.post('/__sandbox/clock', { mode: 'frozen' })).data.frozen).toBe(true);
+      expect((await admin.post('/__sandbox/clock', { advance_ms: -5 })).status).toBe(400);
+
+      const faults = await admin.post('/__sandbox/faults', { failBeforeRate: 1, latencyMs: 10 });
+      expect(faults.data).toMatchObject({ failBeforeRate: 1, latencyMs: 10, failAfterRate: 0 });
+      expect((await admin.get('/__sandbox/faults')).data.failBeforeRate).toBe(1);
+      expect((await api.get('/subscribe/customers/admin_c')).status).toBe(500);
+      // Admin routes are never faulted, so a test can always switch faults off again.
+      expect((await admin.post('/__sandbox/faults', { failBeforeRate: 0 })).status).toBe(200);
+      expect((await api.get('/subscribe/customers/admin_c')).status).toBe(200);
+
+      const invalid = await admin.post('/__sandbox/faults', { failBeforeRate: 'often' });
+      expect(invalid.status).toBe(400);
+      expect(invalid.data.message).toContain('failBeforeRate');
+      expect((await admin.post('/__sandbox/faults', { noSuchFault: 1 })).status).toBe(400);
+    } finally {
+      await sandbox.close();
+      await receiver.close();
+    }
+  });
+});
