@@ -14,7 +14,7 @@ export interface PaymentMethodChange {
 }
 
 /** Updates answer with the subscription's state after the change, or fail with the reason it was refused. */
-export const cancel = defineUpdate<SubscriptionState, [CancelRequest?]>('cancel');
+export const cancel = defineUpdate<SubscriptionState, [CancelRequest]>('cancel');
 export const undoCancel = defineUpdate<SubscriptionState, []>('undoCancel');
 export const pause = defineUpdate<SubscriptionState, []>('pause');
 export const resume = defineUpdate<SubscriptionState, []>('resume');

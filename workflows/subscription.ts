@@ -106,7 +106,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       validator: (...args: A): void => validateCommand(state, toCommand(...args)),
     };
   }
-  const cancelUpdate = commandUpdate((args?: messages.CancelRequest) => ({ command: 'cancel', args }));
+  const cancelUpdate = commandUpdate((args: messages.CancelRequest) => ({ command: 'cancel', args }));
   setHandler(messages.cancel, cancelUpdate.handler, { validator: cancelUpdate.validator });
   const undoCancelUpdate = commandUpdate(() => ({ command: 'undoCancel' }));
   setHandler(messages.undoCancel, undoCancelUpdate.handler, { validator: undoCancelUpdate.validator });
