@@ -300,9 +300,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   async function handleNotification(notification: PaymentNotification): Promise<void> {
     const pending = state.pending_charge;
     if (!pending?.registered || notification.merchant_uid !== pending.merchant_uid) {
-      const seen = state.recent_payments.some((p) => p.merchant_uid === notification.merchant_uid);
-      if (seen) state.totals.duplicate_notifications += 1;
-      else state.totals.ignored_notifications += 1;
+      countStray(notification);
       return;
     }
     if (checkedImpUids.has(notification.imp_uid)) {
@@ -340,6 +338,13 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       return;
     }
     resultDeadlineMs = Date.now() + LOOKUP_BACKOFF_MS[Math.min(lookups++, LOOKUP_BACKOFF_MS.length - 1)];
+  }
+
+  /** Counts a notification that is not about the pending charge: a late copy of a handled one, or a stray. */
+  function countStray(notification: PaymentNotification): void {
+    const seen = state.recent_payments.some((p) => p.merchant_uid === notification.merchant_uid);
+    if (seen) state.totals.duplicate_notifications += 1;
+    else state.totals.ignored_notifications += 1;
   }
 
   /** A verified result of the pending charge. */
@@ -440,7 +445,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       if (allHandlersFinished() && commands.length === 0) break;
       await condition(() => commands.length > 0 || allHandlersFinished());
     }
-    publish();
+    // Notifications still queued can only be about charges already settled: count them, the next run starts clean.
+    notifications.splice(0).forEach(countStray);
     const next = searchAttributes();
     const typedSearchAttributes: SearchAttributePair[] = [
       { key: SubscriptionStatusKey, value: next.status },

@@ -18,7 +18,12 @@ export function uniqueId(prefix = 't'): string {
 
 /** Issues a billing key for a (test) card in the sandbox, the way the signup flow does outside Temporal. */
 export async function issueKey(iamport: IamportClient, customerUid: string, cardNumber = '4242-4242-4242-4242') {
-  await iamport.issueBillingKey(customerUid, { card_number: cardNumber, expiry: '2099-12', birth: '900101', pwd_2digit: '00' });
+  await iamport.issueBillingKey(customerUid, {
+    card_number: cardNumber,
+    expiry: '2099-12',
+    birth: '900101',
+    pwd_2digit: '00',
+  });
   return customerUid;
 }
 

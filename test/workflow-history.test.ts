@@ -1,0 +1,131 @@
+/**
+ * What one billing cycle costs in history events and billable actions, and (with RECORD_HISTORIES=1) the recording of
+ * the histories test/replay.test.ts replays against the current workflow code.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TEST_CARDS } from '../src/sandbox';
+import { workflowIdFor } from '../workflows/ids';
+import { cancel, pause, resume, updatePaymentMethod } from '../workflows/messages';
+import { startDevServer } from './helpers/temporal';
+import { eventually, startBillingStack, type BillingStack } from './helpers/stack';
+import {
+  issueKey,
+  startSubscription,
+  SUBSCRIPTION_SEARCH_ATTRIBUTES,
+  uniqueId,
+  waitForState,
+} from './helpers/subscriptions';
+
+const EventType = temporal.api.enums.v1.EventType;
+const HISTORY_DIR = join(__dirname, 'fixtures', 'histories');
+
+let env: TestWorkflowEnvironment;
+let stack: BillingStack;
+
+beforeAll(async () => {
+  env = await startDevServer({ searchAttributes: SUBSCRIPTION_SEARCH_ATTRIBUTES });
+  stack = await startBillingStack(env, { sandbox: { tickMs: 100 } });
+});
+afterAll(async () => {
+  await stack?.teardown();
+  await env?.teardown();
+});
+
+async function runsOf(subscriptionId: string): Promise<WorkflowExecutionInfo[]> {
+  const runs: WorkflowExecutionInfo[] = [];
+  for await (const run of stack.client.workflow.list({ query: `WorkflowId="${workflowIdFor(subscriptionId)}"` })) {
+    runs.push(run);
+  }
+  return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+}
+
+async function historyOf(subscriptionId: string, runId: string) {
+  return stack.client.workflow.getHandle(workflowIdFor(subscriptionId), runId).fetchHistory();
+}
+
+/** Temporal Cloud bills a start or continue-as-new, each activity, signal, timer and search-attribute upsert. */
+function billableActions(events: temporal.api.history.v1.IHistoryEvent[]): Record<string, number> {
+  const count = (type: temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === type).length;
+  const upserts = events.filter((e) => e.eventType === EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES).length;
+  return {
+    start: count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED),
+    activities: count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+    signals: count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
+    timers: count(EventType.EVENT_TYPE_TIMER_STARTED),
+    upserts,
+  };
+}
+
+function record(name: string, history: temporal.api.history.v1.IHistory): void {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  mkdirSync(HISTORY_DIR, { recursive: true });
+  writeFileSync(join(HISTORY_DIR, `${name}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n');
+}
+
+it('keeps every happy cycle in its own short run: bounded history, at most 6 billable actions', async () => {
+  const id = uniqueId('hist');
+  const customer = await issueKey(stack.iamport, `cust-${id}`);
+  await startSubscription(stack.client, stack.taskQueue, {
+    subscription_id: id,
+    customer_uid: customer,
+    plan: { name: 'History', amount: 1000, interval: 'PT2S' },
+  });
+  await waitForState(stack.client, id, (s) => s.totals.paid_count >= 3);
+  const runs = await eventually(async () => {
+    const all = await runsOf(id);
+    return all.filter((r) => r.status.name === 'CONTINUED_AS_NEW').length >= 3 ? all : undefined;
+  });
+
+  // The second run is a cycle like every later one (the first starts from signup).
+  const cycleRun = runs.filter((r) => r.status.name === 'CONTINUED_AS_NEW')[1];
+  const history = await historyOf(id, cycleRun.runId);
+  const events = history.events ?? [];
+  const actions = billableActions(events);
+  const total = Object.values(actions).reduce((a, b) => a + b, 0);
+  console.log(`happy cycle: ${events.length} history events, billable actions ${JSON.stringify(actions)} = ${total}`);
+
+  expect(events.at(-1)?.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+  expect(actions).toEqual({ start: 1, activities: 2, signals: 1, timers: 1, upserts: 0 });
+  expect(total).toBeLessThanOrEqual(6);
+  expect(events.length).toBeLessThanOrEqual(30);
+  record('happy-cycle', history);
+
+  await stack.client.workflow.getHandle(workflowIdFor(id)).executeUpdate(cancel, { args: [{}] });
+});
+
+it('records a dunning cycle and the lifecycle commands for the replay test', async () => {
+  const id = uniqueId('rec');
+  const declining = await issueKey(stack.iamport, `bad-${id}`, TEST_CARDS.insufficientBalance);
+  const handle = await startSubscription(stack.client, stack.taskQueue, {
+    subscription_id: id,
+    customer_uid: declining,
+    plan: { name: 'Recorded', amount: 2000, interval: 'PT3S' },
+    dunning: { retry_delays: ['PT1S'], final_action: 'unpaid' },
+  });
+  await waitForState(stack.client, id, (s) => s.status === 'unpaid');
+  const good = await issueKey(stack.iamport, `good-${id}`);
+  await handle.executeUpdate(updatePaymentMethod, { args: [{ customer_uid: good }] });
+  await waitForState(stack.client, id, (s) => s.status === 'active' && s.pending_charge?.registered === true);
+  const dunningRun = (await runsOf(id))[0];
+  const dunningHistory = await historyOf(id, dunningRun.runId);
+  const dunningActions = billableActions(dunningHistory.events ?? []);
+  console.log(
+    `dunning cycle (2 declines, card update, recovery): ${dunningHistory.events?.length} events, ${JSON.stringify(dunningActions)}`,
+  );
+  record('dunning-then-recovery', dunningHistory);
+
+  await handle.executeUpdate(pause);
+  await handle.executeUpdate(resume);
+  await waitForState(stack.client, id, (s) => s.totals.paid_count === 2);
+  await handle.executeUpdate(cancel, { args: [{ at_period_end: true }] });
+  const final = await handle.result();
+  expect(final.status).toBe('canceled');
+  const lastRun = (await runsOf(id)).at(-1)!;
+  expect(lastRun.status.name).toBe('COMPLETED');
+  record('pause-resume-cancel-at-period-end', await historyOf(id, lastRun.runId));
+});
