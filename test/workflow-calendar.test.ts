@@ -223,3 +223,36 @@ it('pauses without charging, and on resume charges at once and re-anchors the ca
   expect(chargesOf(customer).map((c) => c.amount)).toEqual([7000, 7000]);
   await handle.executeUpdate(cancel, { args: [{}] });
 });
+
+it('keeps retrying through a long iamport outage, shows it in the state, and registers once iamport is back', async () => {
+  const id = uniqueId('outage');
+  const customer = await issueKey(stack.iamport, `cust-${id}`);
+  await advanceTo(ms('2029-11-01T00:00:00.000Z'));
+  stack.sandbox.faults.set({ failBeforeRate: 1 });
+  try {
+    await startSubscription(stack.client, stack.taskQueue, {
+      subscription_id: id,
+      customer_uid: customer,
+      plan: { name: 'Outage', amount: 3300, interval: 'P1M' },
+      start_at: '2029-11-02T03:00:00.000Z',
+      payment_result_grace: 'PT1H',
+    });
+    await env.sleep('20 minutes');
+    const during = await waitForState(stack.client, id, (s) => s.last_error !== undefined);
+    expect(during.last_error).toMatchObject({
+      type: 'IamportUnavailable',
+      message: expect.stringContaining('registering a charge'),
+    });
+    expect(during.waiting_for).toContain('iamport unavailable while registering a charge');
+    expect(during.pending_charge?.registered).toBe(false);
+  } finally {
+    stack.sandbox.faults.set({ failBeforeRate: 0 });
+  }
+  await env.sleep('1 hour');
+  const registered = await waitForState(stack.client, id, (s) => s.pending_charge?.registered === true);
+  expect(registered.next_charge_at).toBe('2029-11-02T03:00:00.000Z');
+  await advanceTo(ms('2029-11-02T03:00:00.000Z'));
+  await waitForState(stack.client, id, (s) => s.totals.paid_count === 1);
+  expect(chargesOf(customer)).toHaveLength(1);
+  await stack.client.workflow.getHandle(workflowIdFor(id)).executeUpdate(cancel, { args: [{}] });
+});

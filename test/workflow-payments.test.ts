@@ -5,7 +5,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TEST_CARDS } from '../src/sandbox';
 import { workflowIdFor } from '../workflows/ids';
-import { cancel, changePlan, paymentNotification, updatePaymentMethod } from '../workflows/messages';
+import { cancel, changePlan, operatorCommand, paymentNotification, updatePaymentMethod } from '../workflows/messages';
 import { startDevServer } from './helpers/temporal';
 import { eventually, startBillingStack, type BillingStack } from './helpers/stack';
 import {
@@ -244,4 +244,28 @@ it('cancels at once: revokes the registered charge and completes, nothing charge
   await new Promise((resolve) => setTimeout(resolve, 5000));
   expect(chargesOf(customer)).toHaveLength(0);
   expect((await stateOf(stack.client, id)).status).toBe('canceled');
+});
+
+it('takes operator commands by signal (Temporal UI), and records a refused one as the last error', async () => {
+  const id = uniqueId('ops');
+  const customer = await issueKey(stack.iamport, `cust-${id}`);
+  await startSubscription(stack.client, stack.taskQueue, {
+    subscription_id: id,
+    customer_uid: customer,
+    plan: { name: 'Ops', amount: 1200, interval: 'P1M' },
+    start_at: inOneHour(),
+  });
+  const registered = await waitForState(stack.client, id, (s) => s.pending_charge?.registered === true);
+  await handleOf(id).signal(operatorCommand, { command: 'resume' });
+  const refused = await waitForState(stack.client, id, (s) => s.last_error?.type === 'InvalidCommand');
+  expect(refused.last_error?.message).toContain('not paused (status is active)');
+  expect(refused.status).toBe('active');
+
+  await handleOf(id).signal(operatorCommand, { command: 'pause' });
+  const paused = await waitForState(stack.client, id, (s) => s.status === 'paused');
+  expect(paused.pending_charge).toBeUndefined();
+  expect((await stack.iamport.getSchedule(registered.pending_charge!.merchant_uid)).schedule_status).toBe('revoked');
+  await handleOf(id).signal(operatorCommand, { command: 'cancel', args: {} });
+  expect((await handleOf(id).result()).status).toBe('canceled');
+  expect(chargesOf(customer)).toHaveLength(0);
 });
