@@ -190,7 +190,10 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       state.pending_charge = replacementCharge(state, createdAtMs, pending);
       return true;
     }
-    if (result.payment && judgePayment(result.payment, pending).kind !== 'not_final') discovered = result.payment;
+    const verdict = result.payment ? judgePayment(result.payment, pending) : undefined;
+    if (verdict?.kind === 'paid' || verdict?.kind === 'failed' || verdict?.kind === 'cancelled') {
+      discovered = verdict.payment;
+    }
     return false;
   }
 
@@ -335,6 +338,11 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       // Revoked outside this workflow (or lost by iamport): register the period's charge again.
       pending.registered = false;
       if (found.schedule_status === 'revoked') state.pending_charge = replacementCharge(state, createdAtMs, pending);
+      return;
+    }
+    if (state.status === 'canceled' && found.schedule_status === 'scheduled' && (await revokePending())) {
+      // Canceled while iamport was about to run the charge; it is revoked now, nothing is left to settle.
+      state.pending_charge = undefined;
       return;
     }
     resultDeadlineMs = Date.now() + LOOKUP_BACKOFF_MS[Math.min(lookups++, LOOKUP_BACKOFF_MS.length - 1)];
