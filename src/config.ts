@@ -45,6 +45,8 @@ const schema = z.object({
 });
 
 export type RawConfig = z.infer<typeof schema>;
+/** Every environment variable the service reads (docker-compose.yml and .env.example are checked against it). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof RawConfig)[];
 
 export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string };

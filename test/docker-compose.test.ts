@@ -2,13 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { CONFIG_VARIABLES } from '../src/config';
+import { SUBSCRIPTION_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 interface Service {
   image?: string;
+  build?: string;
+  healthcheck?: { test: string[] };
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
-  command?: string;
+  command?: string | string[];
   environment?: Record<string, string>;
 }
 
@@ -45,21 +49,50 @@ describe('docker-compose.yml', () => {
 
   it('mounts setup scripts that exist and are valid shell', () => {
     for (const name of ['temporal-schema', 'temporal-namespace']) {
-      const script = services[name].command!.replace('/deploy/', 'deploy/temporal/');
+      const script = (services[name].command as string).replace('/deploy/', 'deploy/temporal/');
       expect(existsSync(join(root, script))).toBe(true);
       execFileSync('sh', ['-n', join(root, script)]);
     }
   });
 
-  it('registers the search attributes operators filter on', () => {
+  it('registers exactly the search attributes the workflow upserts', () => {
     const script = readFileSync(join(root, 'deploy/temporal/setup-namespace.sh'), 'utf8');
-    for (const attr of [
-      'SubscriptionStatus=Keyword',
-      'CustomerUid=Keyword',
-      'NextChargeAt=Datetime',
-      'PlanAmount=Int',
-    ]) {
-      expect(script).toContain(attr);
+    const registered = [...script.matchAll(/(\w+)=(Keyword|Datetime|Int|Text|Bool|Double)\b/g)].map(
+      (m) => `${m[1]}=${m[2]}`,
+    );
+    const typeNames: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', INT: 'Int' };
+    const expected = SUBSCRIPTION_SEARCH_ATTRIBUTES.map((key) => `${key.name}=${typeNames[key.type]}`);
+    expect(registered.sort()).toEqual(expected.sort());
+  });
+
+  it("runs this project's worker and server from one image built by the Dockerfile", () => {
+    const worker = services['billing-worker'];
+    const server = services['billing-server'];
+    expect(worker.build).toBe('.');
+    expect(server.image).toBe(worker.image);
+    expect(worker.command).toEqual(['node', 'dist/src/worker.js']);
+    expect(server.command).toEqual(['node', 'dist/src/server/main.js']);
+    for (const entry of ['src/worker.ts', 'src/server/main.ts']) expect(existsSync(join(root, entry))).toBe(true);
+    expect(worker.depends_on?.['temporal-namespace'].condition).toBe('service_completed_successfully');
+    expect(server.ports).toContain('3000:3000');
+    expect(worker.healthcheck?.test.join(' ')).toContain('9464/metrics');
+    expect(server.healthcheck?.test.join(' ')).toContain('3000/readyz');
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('npm run build');
+    expect(dockerfile).toContain('CMD ["node", "dist/src/worker.js"]');
+  });
+
+  it('passes the app exactly the variables the config module reads, pointing it at the compose Temporal', () => {
+    for (const name of ['billing-worker', 'billing-server']) {
+      const env = services[name].environment ?? {};
+      expect(Object.keys(env).sort()).toEqual([...CONFIG_VARIABLES].sort());
+      expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
     }
+  });
+
+  it('documents every variable in .env.example, and nothing else', () => {
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    const names = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    expect(names.sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 });
