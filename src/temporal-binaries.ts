@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Where `npm run setup:temporal` (scripts/setup-temporal.mjs) recorded the Temporal servers it found. */
 export interface TemporalBinaries {
@@ -7,7 +7,14 @@ export interface TemporalBinaries {
   testServer: string;
 }
 
-export const PROJECT_ROOT = join(__dirname, '..');
+/** The folder holding package.json, whether this runs from src/ (ts) or dist/src/ (built). */
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+function findProjectRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'tsconfig.json'))) return dir;
+  }
+  throw new Error(`no project root above ${from}`);
+}
 const MANIFEST = join(PROJECT_ROOT, '.temporal', 'binaries.json');
 
 export function readTemporalBinaries(): TemporalBinaries {
