@@ -1,0 +1,56 @@
+/** Request bodies of the HTTP API that SubscriptionClient does not know: the ones carrying a card, and the webhook. */
+import { z } from 'zod';
+import {
+  checkSchedule,
+  customerUidSchema,
+  newSubscriptionFields,
+  requiredOr,
+  strictObject,
+} from '../subscription-requests';
+
+/**
+ * Card details as a card form sends them. The messages describe the expected format only: zod never quotes the
+ * value, and neither do these.
+ */
+export const cardSchema = strictObject({
+  card_number: z
+    .string({ error: requiredOr('a string') })
+    .refine((value) => /^\d+(-\d+)*$/.test(value) && /^\d{15,16}$/.test(value.replace(/-/g, '')), {
+      error: 'must be 15 or 16 digits, optionally grouped with "-"',
+    }),
+  expiry: z
+    .string({ error: requiredOr('a string') })
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'must be the expiry month as YYYY-MM' }),
+  birth: z
+    .string({ error: requiredOr('a string') })
+    .regex(/^(\d{6}|\d{10})$/, { error: 'must be the birth date as YYMMDD, or a 10-digit business number' }),
+  pwd_2digit: z
+    .string({ error: requiredOr('a string') })
+    .regex(/^\d{2}$/, { error: 'must be the first 2 digits of the card password' }),
+});
+
+/** POST /subscriptions */
+export function signupSchema(now: () => number = Date.now) {
+  return strictObject({ ...newSubscriptionFields, card: cardSchema.optional() }).superRefine((request, ctx) =>
+    checkSchedule(request, now(), ctx),
+  );
+}
+
+/** POST /subscriptions/:id/payment-method */
+export const paymentMethodSchema = strictObject({ customer_uid: customerUidSchema, card: cardSchema.optional() });
+
+/** The webhook iamport posts: only a hint, verified by the workflow; extra fields (cancellation_id…) are ignored. */
+export const webhookSchema = z.object(
+  {
+    imp_uid: z
+      .string({ error: requiredOr('a string') })
+      .min(1, { error: 'must not be empty' })
+      .max(100),
+    merchant_uid: z
+      .string({ error: requiredOr('a string') })
+      .min(1, { error: 'must not be empty' })
+      .max(100),
+    status: z.string({ error: requiredOr('a string') }).max(40),
+  },
+  { error: 'must be an object' },
+);

@@ -1,0 +1,196 @@
+/**
+ * The requests a merchant makes about a subscription, as zod schemas: the HTTP server validates bodies with them and
+ * SubscriptionClient validates again, so a merchant who embeds the client gets the same checks. They mirror what the
+ * workflow accepts (workflows/commands.ts) so a bad request is refused here, with a message naming the field, rather
+ * than by a workflow. No card data here: cards are the HTTP server's business (src/server/schemas.ts).
+ */
+import { z } from 'zod';
+import { durationToMs, InvalidIntervalError, parseInterval } from '../workflows/calendar';
+import { CUSTOMER_UID_MAX_LENGTH, MIN_EXACT_INTERVAL_MS, PLAN_NAME_MAX_LENGTH } from '../workflows/commands';
+import { SUBSCRIPTION_ID_PATTERN, SUBSCRIPTION_ID_RULE } from '../workflows/ids';
+
+export const DEFAULT_INTERVAL = 'P1M';
+export const MAX_RETRY_DELAYS = 10;
+/** start_at and trial_end may lie at most this far ahead, which catches typos such as 2205. */
+export const MAX_DAYS_AHEAD = 2 * 366;
+/** start_at may lie this far in the past (clock skew between the merchant's server and this one). */
+export const START_AT_TOLERANCE_MS = 5 * 60_000;
+
+/** `is required` for a missing field, `must be <expected>` for a present one of the wrong type. */
+export const requiredOr =
+  (expected: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? 'is required' : `must be ${expected}`;
+
+/** An object that rejects fields it does not know, so a typo (`intervall`) is an error, not silently ignored. */
+export function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${issue.keys.slice(0, 5).map(shortKey).join(', ')}`
+        : issue.input === undefined
+          ? 'is required'
+          : 'must be an object',
+  });
+}
+
+function shortKey(key: string): string {
+  return JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+}
+
+const text = (max: number) =>
+  z.string({ error: requiredOr('a string') }).max(max, { error: `must be at most ${max} characters` });
+
+export const subscriptionIdSchema = z
+  .string({ error: requiredOr('a string') })
+  .regex(SUBSCRIPTION_ID_PATTERN, { error: `must be ${SUBSCRIPTION_ID_RULE}` });
+
+export const customerUidSchema = text(CUSTOMER_UID_MAX_LENGTH)
+  .min(1, { error: 'must not be empty' })
+  .regex(/^\S+$/, { error: 'must not contain spaces' });
+
+const planName = text(PLAN_NAME_MAX_LENGTH).refine((name) => name.trim() !== '', { error: 'must not be blank' });
+
+const amount = z
+  .number({ error: requiredOr('a number') })
+  .int({ error: 'must be a whole number of KRW' })
+  .positive({ error: 'must be greater than 0' });
+
+const interval = text(40)
+  .transform((value) => value.trim().toUpperCase())
+  .superRefine((value, ctx) => {
+    try {
+      parseInterval(value, { minExactMs: MIN_EXACT_INTERVAL_MS });
+    } catch (error) {
+      if (!(error instanceof InvalidIntervalError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+    }
+  });
+
+const exactDuration = text(40)
+  .transform((value) => value.trim().toUpperCase())
+  .superRefine((value, ctx) => {
+    try {
+      durationToMs(value);
+    } catch (error) {
+      if (!(error instanceof InvalidIntervalError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+    }
+  });
+
+/** An ISO-8601 date-time with a zone (2025-03-01T09:00:00+09:00 or …Z), normalized to UTC. */
+const dateTime = z
+  .string({ error: requiredOr('an ISO-8601 date-time') })
+  .max(40, { error: 'must be an ISO-8601 date-time such as 2025-03-01T09:00:00+09:00' })
+  .pipe(
+    z.iso.datetime({
+      offset: true,
+      error: 'must be an ISO-8601 date-time with a zone, e.g. 2025-03-01T09:00:00+09:00',
+    }),
+  )
+  .transform((value) => new Date(value).toISOString());
+
+export const planSchema = strictObject({
+  name: planName,
+  amount,
+  interval: interval.optional(),
+});
+
+export const buyerSchema = strictObject({
+  name: text(100).optional(),
+  email: z
+    .email({ error: 'must be an email address' })
+    .max(100, { error: 'must be at most 100 characters' })
+    .optional(),
+  tel: text(20)
+    .regex(/^[0-9+\- ]+$/, { error: 'must be a phone number (digits, "+", "-")' })
+    .optional(),
+});
+
+export const dunningSchema = strictObject({
+  retry_delays: z
+    .array(exactDuration, { error: requiredOr('a list of ISO-8601 durations such as ["P1D", "P3D"]') })
+    .max(MAX_RETRY_DELAYS, { error: `must hold at most ${MAX_RETRY_DELAYS} delays` }),
+  final_action: z.enum(['cancel', 'unpaid'], { error: 'must be "cancel" or "unpaid"' }),
+});
+
+/** What starts a subscription (POST /subscriptions without its `card`). */
+export const newSubscriptionFields = {
+  subscription_id: subscriptionIdSchema.optional(),
+  customer_uid: customerUidSchema,
+  plan: planSchema,
+  buyer: buyerSchema.optional(),
+  start_at: dateTime.optional(),
+  trial_end: dateTime.optional(),
+  dunning: dunningSchema.optional(),
+};
+
+/** Checks that need the clock: nothing in the past, nothing absurdly far ahead, a trial that ends after the start. */
+export function checkSchedule(
+  request: { start_at?: string; trial_end?: string },
+  nowMs: number,
+  ctx: z.core.$RefinementCtx,
+): void {
+  const latest = nowMs + MAX_DAYS_AHEAD * 86_400_000;
+  const startMs = request.start_at ? Date.parse(request.start_at) : nowMs;
+  if (request.start_at && startMs < nowMs - START_AT_TOLERANCE_MS) {
+    ctx.addIssue({ code: 'custom', path: ['start_at'], message: 'must not be in the past' });
+  }
+  if (startMs > latest) {
+    ctx.addIssue({ code: 'custom', path: ['start_at'], message: `must be within ${MAX_DAYS_AHEAD} days from now` });
+  }
+  if (request.trial_end) {
+    const trialEndMs = Date.parse(request.trial_end);
+    if (trialEndMs <= startMs) {
+      ctx.addIssue({ code: 'custom', path: ['trial_end'], message: 'must be after start_at (or after now)' });
+    } else if (trialEndMs > latest) {
+      ctx.addIssue({ code: 'custom', path: ['trial_end'], message: `must be within ${MAX_DAYS_AHEAD} days from now` });
+    }
+  }
+}
+
+export function newSubscriptionSchema(now: () => number = Date.now) {
+  return strictObject(newSubscriptionFields).superRefine((request, ctx) => checkSchedule(request, now(), ctx));
+}
+export type NewSubscription = z.input<ReturnType<typeof newSubscriptionSchema>>;
+
+export const cancelRequestSchema = strictObject({
+  at_period_end: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
+export const planChangeSchema = strictObject({
+  name: planName.optional(),
+  amount: amount.optional(),
+  interval: interval.optional(),
+}).refine((change) => change.name !== undefined || change.amount !== undefined || change.interval !== undefined, {
+  error: 'give at least one of name, amount, interval',
+});
+
+export const paymentMethodChangeSchema = strictObject({ customer_uid: customerUidSchema });
+
+/** zod issues as `path: message` lines a user can act on; never the values that were sent. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export function describeIssues(error: z.ZodError, prefix: string[] = []): FieldProblem[] {
+  return error.issues.slice(0, 10).map((issue) => ({
+    field: formatPath([...prefix, ...issue.path]) || 'body',
+    message: issue.message.length > 300 ? `${issue.message.slice(0, 300)}…` : issue.message,
+  }));
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i > 0 ? '.' : ''}${shortPathPart(String(part))}`))
+    .join('');
+}
+
+function shortPathPart(part: string): string {
+  return part.length > 40 ? `${part.slice(0, 40)}…` : part;
+}
+
+export function summarizeProblems(problems: FieldProblem[]): string {
+  return problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+}

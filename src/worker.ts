@@ -1,0 +1,73 @@
+/**
+ * `npm run worker`: the billing worker. Runs SubscriptionWorkflow and the iamport activities on TEMPORAL_TASK_QUEUE.
+ * SIGINT/SIGTERM shut it down gracefully: it stops polling and lets activities in flight finish (up to
+ * SHUTDOWN_GRACE). Temporal SDK metrics are served for Prometheus on METRICS_PORT (default 9464, path /metrics;
+ * 0 turns them off).
+ */
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createBillingWorker } from './billing-worker';
+import { ConfigError, loadConfig, requireIamportCredentials } from './config';
+import { createIamportClient } from './iamport';
+import { createLogger } from './logger';
+import { temporalLogger } from './temporal-logger';
+import { WEBHOOK_PATH } from './server/paths';
+
+/** Longer than an activity's start-to-close timeout (45 s), so an activity in flight is never cut off. */
+const SHUTDOWN_GRACE = '50 seconds';
+
+const logger = createLogger({ component: 'worker' });
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const credentials = requireIamportCredentials(config);
+  Runtime.install({
+    logger: temporalLogger(createLogger({ component: 'temporal' })),
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(config.metricsPort > 0 ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.metricsPort}` } } } : {}),
+    },
+  });
+  const noticeUrl = config.http.publicUrl ? `${config.http.publicUrl}${WEBHOOK_PATH}` : undefined;
+  if (!noticeUrl) {
+    logger.warn(
+      'PUBLIC_URL is not set: charges carry no notice_url, so iamport sends webhooks to the URL set in its console (or none)',
+    );
+  }
+  const iamport = createIamportClient({
+    baseUrl: config.iamport.apiUrl,
+    apiKey: credentials.apiKey,
+    apiSecret: credentials.apiSecret,
+    logger: createLogger({ component: 'iamport' }),
+  });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createBillingWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    iamport,
+    noticeUrl,
+    channelKey: config.iamport.channelKey,
+    overrides: { shutdownGraceTime: SHUTDOWN_GRACE },
+  });
+  logger.info('worker started', {
+    temporal: config.temporal.address,
+    namespace: config.temporal.namespace,
+    task_queue: config.temporal.taskQueue,
+    iamport_api_url: config.iamport.apiUrl,
+    notice_url: noticeUrl,
+    metrics: config.metricsPort > 0 ? `http://0.0.0.0:${config.metricsPort}/metrics` : 'off',
+  });
+  try {
+    // Resolves once a shutdown signal has drained the worker.
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  logger.error(err instanceof ConfigError ? err.message : 'worker failed', err instanceof ConfigError ? {} : { err });
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from '../src/config';
+import { serverSettings } from '../src/server/settings';
+
+const sandboxEnv = { IAMPORT_API_URL: 'http://127.0.0.1:7070', IAMPORT_API_KEY: 'k', IAMPORT_API_SECRET: 's' };
+
+describe('serverSettings: what the HTTP server needs before it starts', () => {
+  it('refuses to start against the real iamport without API_TOKEN, credentials and PUBLIC_URL', () => {
+    expect(() => serverSettings(loadConfig({}))).toThrow(ConfigError);
+    expect(() => serverSettings(loadConfig({}))).toThrow(
+      /API_TOKEN, IAMPORT_API_KEY, IAMPORT_API_SECRET, PUBLIC_URL \(missing\)/,
+    );
+    const withoutPublicUrl = { API_TOKEN: 't', IAMPORT_API_KEY: 'k', IAMPORT_API_SECRET: 's' };
+    expect(() => serverSettings(loadConfig(withoutPublicUrl))).toThrow(/needs: PUBLIC_URL/);
+  });
+
+  it('starts against the real iamport when all of them are set, with the given token', () => {
+    const settings = serverSettings(
+      loadConfig({ API_TOKEN: 'tok', IAMPORT_API_KEY: 'k', IAMPORT_API_SECRET: 's', PUBLIC_URL: 'https://b.example' }),
+    );
+    expect(settings).toEqual({ apiToken: 'tok', generatedToken: false, iamport: { apiKey: 'k', apiSecret: 's' } });
+  });
+
+  it('generates a token for a sandbox run without API_TOKEN, a new one each run', () => {
+    const first = serverSettings(loadConfig(sandboxEnv));
+    const second = serverSettings(loadConfig(sandboxEnv));
+    expect(first.generatedToken).toBe(true);
+    expect(first.apiToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(second.apiToken).not.toBe(first.apiToken);
+    expect(serverSettings(loadConfig({ ...sandboxEnv, API_TOKEN: 'mine' }))).toMatchObject({
+      apiToken: 'mine',
+      generatedToken: false,
+    });
+  });
+
+  it('needs the iamport key and secret against a sandbox too', () => {
+    expect(() => serverSettings(loadConfig({ IAMPORT_API_URL: 'http://127.0.0.1:7070' }))).toThrow(
+      /IAMPORT_API_KEY, IAMPORT_API_SECRET/,
+    );
+  });
+});
