@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -43,6 +44,9 @@ const iamport = proxyActivities<BillingActivities>({
     nonRetryableErrorTypes: [FAILURE.chargeRejected, FAILURE.rejected],
   },
 });
+
+/** patched() ids of changes made while subscriptions may be running (README: Upgrading workflow code). */
+const PATCH = { registerRetriesWhenDue: 'register-retries-when-due' } as const;
 
 const OUTAGE_BACKOFF_MS = [60_000, 120_000, 300_000, 600_000, 1_800_000];
 const LOOKUP_BACKOFF_MS = [60_000, 120_000, 240_000, 480_000, 900_000, 1_800_000, 3_600_000];
@@ -497,6 +501,15 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       continue;
     }
     if (!pending.registered) {
+      // A retry is registered when it falls due: if iamport refuses registrations (e.g. the billing key is gone),
+      // registering ahead would use up every retry at once instead of one per dunning delay.
+      // (Runs that registered retries ahead before this change keep doing so when replayed: hence the patch.)
+      const dueInMs = Date.parse(pending.charge_at) - Date.now();
+      if (pending.failures > 0 && dueInMs > 0 && patched(PATCH.registerRetriesWhenDue)) {
+        waitingFor(`retry ${pending.failures} of the declined charge at ${pending.charge_at}`);
+        await condition(() => commands.length > 0, dueInMs);
+        continue;
+      }
       await registerPending();
       continue;
     }
