@@ -32,6 +32,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: z.url({ message: 'PUBLIC_URL must be an http(s) URL such as https://billing.example.com' }).optional(),
   API_TOKEN: optionalString,
+  /** the token being retired during a rotation: accepted beside API_TOKEN until removed */
+  API_TOKEN_PREVIOUS: optionalString,
   WEBHOOK_ALLOWED_IPS: optionalString,
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   PAYMENT_RESULT_GRACE: isoDuration('PAYMENT_RESULT_GRACE').default('PT15M'),
@@ -63,6 +65,7 @@ export interface Config {
     port: number;
     publicUrl?: string;
     apiToken?: string;
+    previousApiToken?: string;
     /** undefined = accept webhooks from anywhere. */
     webhookAllowedIps?: string[];
     trustProxy: boolean;
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: raw.PORT,
       publicUrl: raw.PUBLIC_URL?.replace(/\/+$/, ''),
       apiToken: raw.API_TOKEN,
+      previousApiToken: raw.API_TOKEN_PREVIOUS,
       webhookAllowedIps: allowed && allowed.length > 0 ? allowed : isReal ? IAMPORT_WEBHOOK_IPS : undefined,
       trustProxy: raw.TRUST_PROXY === 'true',
     },

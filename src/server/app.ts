@@ -18,6 +18,8 @@ export interface AppDependencies {
   iamport: IamportClient;
   /** the bearer token of the subscription API */
   apiToken: string;
+  /** accepted beside apiToken while a rotation is under way */
+  previousApiToken?: string;
   /** the channel billing keys are issued on (IAMPORT_CHANNEL_KEY / IAMPORT_PG) */
   channel: BillingKeyChannel;
   /** webhook source addresses; undefined = anyone */
@@ -44,7 +46,7 @@ export function createApp(deps: AppDependencies): Koa<RequestState> {
   );
   root.use(
     subscriptionRoutes({
-      auth: requireBearerToken(deps.apiToken),
+      auth: requireBearerToken(deps.apiToken, deps.previousApiToken),
       subscriptions: deps.subscriptions,
       iamport: deps.iamport,
       channel: deps.channel,

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     subscriptions,
     iamport,
     apiToken: settings.apiToken,
+    previousApiToken: config.http.previousApiToken,
     channel: { channelKey: config.iamport.channelKey, pg: config.iamport.pg },
     webhookAllowedIps: config.http.webhookAllowedIps,
     trustProxy: config.http.trustProxy,
