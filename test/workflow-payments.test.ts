@@ -77,6 +77,15 @@ it('retries a declined charge at the dunning times, then charges at once when th
   const switched = await handleOf(id).executeUpdate(updatePaymentMethod, { args: [{ customer_uid: good }] });
   expect(switched).toMatchObject({ status: 'past_due', customer_uid: good });
   const recovered = await waitForState(stack.client, id, (s) => s.status === 'active');
+  // No run of a recovered subscription, closed or running, still matches the past_due filter.
+  await eventually(async () => {
+    for await (const wf of stack.client.workflow.list({
+      query: `SubscriptionStatus="past_due" AND WorkflowId="${workflowIdFor(id)}"`,
+    })) {
+      return wf.workflowId === '' ? undefined : false;
+    }
+    return true;
+  });
   expect(recovered.totals.paid_count).toBe(1);
   expect(chargesOf(good)).toEqual([expect.objectContaining({ status: 'paid', amount: 9900 })]);
   expect(chargesOf(good)[0].at_ms - Date.parse(switched.pending_charge!.charge_at)).toBeLessThan(2000);

@@ -46,7 +46,10 @@ const iamport = proxyActivities<BillingActivities>({
 });
 
 /** patched() ids of changes made while subscriptions may be running (README: Upgrading workflow code). */
-const PATCH = { registerRetriesWhenDue: 'register-retries-when-due' } as const;
+const PATCH = {
+  registerRetriesWhenDue: 'register-retries-when-due',
+  statusBeforeContinueAsNew: 'status-before-continue-as-new',
+} as const;
 
 const OUTAGE_BACKOFF_MS = [60_000, 120_000, 300_000, 600_000, 1_800_000];
 const LOOKUP_BACKOFF_MS = [60_000, 120_000, 240_000, 480_000, 900_000, 1_800_000, 3_600_000];
@@ -460,6 +463,11 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     // Notifications still queued can only be about charges already settled: count them, the next run starts clean.
     notifications.splice(0).forEach(countStray);
     const next = searchAttributes();
+    if (next.status !== published.status && patched(PATCH.statusBeforeContinueAsNew)) {
+      // A closed run keeps its search attributes: without this, a subscription that recovered from past_due would
+      // still match SubscriptionStatus="past_due" through its old run. Status changes are rare; happy cycles skip it.
+      upsertSearchAttributes([{ key: SubscriptionStatusKey, value: next.status }]);
+    }
     const typedSearchAttributes: SearchAttributePair[] = [
       { key: SubscriptionStatusKey, value: next.status },
       { key: CustomerUidKey, value: next.customerUid },
