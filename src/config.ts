@@ -110,6 +110,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/**
+ * Against the real iamport a deployment must be fully configured: the worker and the server both refuse to start
+ * without the API key and secret, PUBLIC_URL (where iamport sends webhooks) and API_TOKEN (the subscription API's
+ * credential), so a half-configured deployment fails at start rather than on the first charge.
+ */
+export function requireProductionSettings(config: Config, processName: 'worker' | 'server'): void {
+  if (!config.iamport.isReal) return;
+  const missing = [
+    !config.http.apiToken && 'API_TOKEN',
+    !config.iamport.apiKey && 'IAMPORT_API_KEY',
+    !config.iamport.apiSecret && 'IAMPORT_API_SECRET',
+    !config.http.publicUrl && 'PUBLIC_URL',
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Against the real iamport API the ${processName} needs: ${missing.join(', ')} (missing). See README, Configuration.`,
+    );
+  }
+}
+
 /** The variables a process needs to talk to iamport; checked by the worker and server at start. */
 export function requireIamportCredentials(config: Config): { apiKey: string; apiSecret: string } {
   const missing = [

@@ -6,7 +6,7 @@
  */
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createBillingWorker } from './billing-worker';
-import { ConfigError, loadConfig, requireIamportCredentials } from './config';
+import { ConfigError, loadConfig, requireIamportCredentials, requireProductionSettings } from './config';
 import { createIamportClient } from './iamport';
 import { createLogger } from './logger';
 import { temporalLogger } from './temporal-logger';
@@ -19,6 +19,7 @@ const logger = createLogger({ component: 'worker' });
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  requireProductionSettings(config, 'worker');
   const credentials = requireIamportCredentials(config);
   Runtime.install({
     logger: temporalLogger(createLogger({ component: 'temporal' })),

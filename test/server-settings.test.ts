@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
 import { serverSettings } from '../src/server/settings';
 
@@ -36,5 +38,26 @@ describe('serverSettings: what the HTTP server needs before it starts', () => {
     expect(() => serverSettings(loadConfig({ IAMPORT_API_URL: 'http://127.0.0.1:7070' }))).toThrow(
       /IAMPORT_API_KEY, IAMPORT_API_SECRET/,
     );
+  });
+});
+
+describe('npm run worker', () => {
+  const run = (env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'worker.js')], {
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'error', ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it('refuses to start against the real iamport without PUBLIC_URL and API_TOKEN, naming them', () => {
+    const result = run({ IAMPORT_API_KEY: 'k', IAMPORT_API_SECRET: 's' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('the worker needs: API_TOKEN, PUBLIC_URL (missing)');
+  });
+
+  it('refuses to start without the iamport credentials against a sandbox too', () => {
+    const result = run({ IAMPORT_API_URL: 'http://127.0.0.1:9' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('IAMPORT_API_KEY, IAMPORT_API_SECRET');
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, requireIamportCredentials, type Config } from '../config';
+import { requireIamportCredentials, requireProductionSettings, type Config } from '../config';
 
 export interface ServerSettings {
   apiToken: string;
@@ -14,19 +14,7 @@ export interface ServerSettings {
  * for the run, so a local setup works with no configuration.
  */
 export function serverSettings(config: Config): ServerSettings {
-  if (config.iamport.isReal) {
-    const missing = [
-      !config.http.apiToken && 'API_TOKEN',
-      !config.iamport.apiKey && 'IAMPORT_API_KEY',
-      !config.iamport.apiSecret && 'IAMPORT_API_SECRET',
-      !config.http.publicUrl && 'PUBLIC_URL',
-    ].filter(Boolean);
-    if (missing.length > 0) {
-      throw new ConfigError(
-        `Against the real iamport API the server needs: ${missing.join(', ')} (missing). See README, Configuration.`,
-      );
-    }
-  }
+  requireProductionSettings(config, 'server');
   const iamport = requireIamportCredentials(config);
   if (config.http.apiToken) return { apiToken: config.http.apiToken, generatedToken: false, iamport };
   return { apiToken: randomBytes(24).toString('base64url'), generatedToken: true, iamport };
