@@ -132,6 +132,7 @@ function fetchJavaTestServer(target) {
       [
         '-B',
         '-q',
+        '-Dstyle.color=never',
         '-f',
         join(libDir, 'pom.xml'),
         'dependency:copy-dependencies',
