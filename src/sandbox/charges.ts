@@ -71,7 +71,7 @@ export function executeCharge(core: SandboxCore, request: ChargeRequest): Stored
   };
   const record: StoredPayment = { payment, seq, notice_url: request.notice_url };
   core.state.payments.set(imp_uid, record);
-  core.state.ledger.charges.push({
+  const charge = {
     at_ms: core.clock.now(),
     source: request.source,
     merchant_uid: request.merchant_uid,
@@ -80,16 +80,9 @@ export function executeCharge(core: SandboxCore, request: ChargeRequest): Stored
     amount: request.amount,
     status: decision.status,
     fail_reason: payment.fail_reason ?? null,
-  });
+  };
+  core.state.ledger.charges.push(charge);
   core.changed();
-  core.logger.info('charge', {
-    source: request.source,
-    merchant_uid: request.merchant_uid,
-    imp_uid,
-    customer_uid: request.customer_uid,
-    amount: request.amount,
-    status: decision.status,
-    fail_reason: payment.fail_reason,
-  });
+  core.logger.info('charge', charge);
   return record;
 }

@@ -1,23 +1,10 @@
-import type { Paged, ScheduleResult, ScheduleStatus } from '../iamport/types';
+import type { Paged, ScheduleItem, ScheduleResult, ScheduleStatus } from '../iamport/types';
 import type { SandboxCore } from './core';
 import { badRequest, businessError } from './envelope';
 import { isMerchantUidTaken, type StoredSchedule } from './state';
 
-export interface ScheduleItemInput {
-  merchant_uid: string;
-  schedule_at: number;
-  amount: number;
-  currency?: string;
-  name?: string;
-  tax_free?: number;
-  buyer_name?: string;
-  buyer_email?: string;
-  buyer_tel?: string;
-  buyer_addr?: string;
-  buyer_postcode?: string;
-  custom_data?: string;
-  notice_url?: string;
-}
+/** A schedule item as clients send it: iamport's ScheduleItem, with the name optional as the sandbox accepts it. */
+export type ScheduleItemInput = Omit<ScheduleItem, 'name' | 'vat_amount'> & { name?: string };
 
 export const NO_CUSTOMER_MESSAGE = '등록된 고객정보가 없습니다.';
 export const NOTHING_TO_UNSCHEDULE_MESSAGE = '취소할 예약결제 기록이 존재하지 않습니다.';

@@ -71,23 +71,19 @@ export function subscriptionRoutes({
     ctx.body = await subscriptions.cancel(id, parseWith(cancelRequestSchema, ctx.request.body));
   });
 
-  router.post('/subscriptions/:id/undo-cancel', auth, json, async (ctx) => {
-    const id = subscriptionIdOf(ctx);
-    parseWith(emptyBody, ctx.request.body);
-    ctx.body = await subscriptions.undoCancel(id);
-  });
-
-  router.post('/subscriptions/:id/pause', auth, json, async (ctx) => {
-    const id = subscriptionIdOf(ctx);
-    parseWith(emptyBody, ctx.request.body);
-    ctx.body = await subscriptions.pause(id);
-  });
-
-  router.post('/subscriptions/:id/resume', auth, json, async (ctx) => {
-    const id = subscriptionIdOf(ctx);
-    parseWith(emptyBody, ctx.request.body);
-    ctx.body = await subscriptions.resume(id);
-  });
+  // Commands without arguments: the body must be empty (or {}), so a misspelt field is refused, not ignored.
+  const commandsWithoutBody = {
+    'undo-cancel': (id: string) => subscriptions.undoCancel(id),
+    pause: (id: string) => subscriptions.pause(id),
+    resume: (id: string) => subscriptions.resume(id),
+  };
+  for (const [path, run] of Object.entries(commandsWithoutBody)) {
+    router.post(`/subscriptions/:id/${path}`, auth, json, async (ctx) => {
+      const id = subscriptionIdOf(ctx);
+      parseWith(emptyBody, ctx.request.body);
+      ctx.body = await run(id);
+    });
+  }
 
   router.post('/subscriptions/:id/plan', auth, json, async (ctx) => {
     const id = subscriptionIdOf(ctx);
