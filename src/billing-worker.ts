@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { IamportClient } from './iamport';
@@ -17,6 +19,15 @@ export interface BillingWorkerOptions {
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Written by `npm run build` (src/bundle-workflows.ts) next to the compiled code. */
+export const PREBUILT_WORKFLOW_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
+
+/** The bundle `npm run build` made, unless it is missing or older than the workflows it was made from. */
+function prebuiltBundle(): WorkerOptions['workflowBundle'] | undefined {
+  if (!WORKFLOWS_PATH.endsWith('.js') || !existsSync(PREBUILT_WORKFLOW_BUNDLE)) return undefined;
+  if (statSync(PREBUILT_WORKFLOW_BUNDLE).mtimeMs < statSync(WORKFLOWS_PATH).mtimeMs) return undefined;
+  return { codePath: PREBUILT_WORKFLOW_BUNDLE };
+}
 
 /** A worker that runs SubscriptionWorkflow and the iamport activities on one task queue. */
 export async function createBillingWorker(options: BillingWorkerOptions): Promise<Worker> {
@@ -24,7 +35,7 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowCode(options.workflowBundle ?? prebuiltBundle()),
     activities: createActivities({
       iamport: options.iamport,
       noticeUrl: options.noticeUrl,
@@ -32,4 +43,8 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     }),
     ...options.overrides,
   });
+}
+
+function workflowCode(bundle: WorkerOptions['workflowBundle'] | undefined): Partial<WorkerOptions> {
+  return bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH };
 }

@@ -1,4 +1,5 @@
-// Suites that run the real processes (npm start's local stack) need dist/ to match the sources: build it once per run.
+// Suites that run the real processes (npm start's local stack) need dist/ to match the sources: build it once per run
+// (what `npm run build` does: compile, then bundle the workflows).
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 
