@@ -78,7 +78,12 @@ export function createActivities({ iamport, noticeUrl, channelKey }: ActivityDep
         return { scheduled_at: new Date(scheduleAt * 1000).toISOString() };
       } catch (error) {
         if (!isIamportError(error) || error.retryable || error.kind === 'auth') throw toActivityFailure(error);
-        const existing = await iamport.getSchedule(input.merchant_uid).catch(() => undefined);
+        // Only "no such schedule" means iamport refused it; a failed lookup says nothing, so the activity retries
+        // (taking it for a refusal would start dunning while the first registration still charges: a double charge).
+        const existing = await iamport.getSchedule(input.merchant_uid).catch((lookupError: unknown) => {
+          if (isIamportError(lookupError, 'not_found')) return undefined;
+          throw toActivityFailure(lookupError);
+        });
         if (existing && scheduleMatches(existing, input.customer_uid, input.amount)) {
           return { scheduled_at: new Date(existing.schedule_at * 1000).toISOString() };
         }

@@ -142,3 +142,46 @@ it('turns an iamport outage into a retryable IamportUnavailable failure', async 
   const failure = await rejectionOf(activities.lookupCharge('any_x_1_1'));
   expect(failure).toMatchObject({ type: FAILURE.unavailable, nonRetryable: false });
 });
+
+it('retries, never refuses, when the lookup behind a duplicate registration fails (no dunning on a live charge)', async () => {
+  // Scripted fault decisions: each request draws (hang, fail-before, fail-after); an empty script means no fault.
+  const script: number[] = [];
+  const flaky = await startSandbox({
+    apiKey: SANDBOX_KEY,
+    apiSecret: SANDBOX_SECRET,
+    clock: { frozen: true },
+    tickMs: 0,
+    faults: { failBeforeRate: 0.5 },
+    random: () => script.shift() ?? 0.99,
+  });
+  try {
+    const client = createIamportClient({ baseUrl: flaky.url, apiKey: SANDBOX_KEY, apiSecret: SANDBOX_SECRET });
+    const flakyActivities = createActivities({ iamport: client });
+    const customer = await issueKey(client, uniqueId('c'));
+    const input = {
+      customer_uid: customer,
+      merchant_uid: `${uniqueId()}_x_1_1`,
+      amount: 500,
+      name: 'P',
+      charge_at: new Date(flaky.clock.now() + 60_000).toISOString(),
+    };
+    await flakyActivities.registerCharge(input);
+
+    // The retry after a lost answer: the POST is refused as a duplicate, then the lookup answers 500.
+    script.push(0.99, 0.99, 0.99, 0.99, 0.1, 0.99);
+    const failure = await rejectionOf(flakyActivities.registerCharge(input));
+    expect(failure).toMatchObject({ type: FAILURE.unavailable, nonRetryable: false });
+
+    // Temporal's next attempt finds the schedule: success, and iamport holds exactly one.
+    expect(await flakyActivities.registerCharge(input)).toEqual({
+      scheduled_at: new Date(Math.ceil((flaky.clock.now() + 60_000) / 1000) * 1000).toISOString(),
+    });
+    const held = await client.getSchedulesByCustomer(customer, {
+      from: Math.floor(flaky.clock.now() / 1000) - 60,
+      to: Math.floor(flaky.clock.now() / 1000) + 3600,
+    });
+    expect(held.list).toHaveLength(1);
+  } finally {
+    await flaky.close();
+  }
+});

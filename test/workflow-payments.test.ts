@@ -109,10 +109,13 @@ it('cancels when every dunning retry failed and the final action is cancel', asy
 
 it('spaces retries by the dunning delays even when iamport refuses to register the charge (billing key gone)', async () => {
   const id = uniqueId('nokey');
+  // Refused when registered, 3 s before it is due: the first retry still counts from the due time.
+  const dueAt = Math.ceil((Date.now() + 3000) / 1000) * 1000;
   const handle = await startSubscription(stack.client, stack.taskQueue, {
     subscription_id: id,
     customer_uid: `never-issued-${id}`,
     plan: { name: 'No key', amount: 1000, interval: 'P1M' },
+    start_at: new Date(dueAt).toISOString(),
     dunning: { retry_delays: ['PT2S', 'PT2S'], final_action: 'cancel' },
   });
   const final = await handle.result();
@@ -125,7 +128,8 @@ it('spaces retries by the dunning delays even when iamport refuses to register t
   ]);
   expect(attempts[0].fail_reason).toContain('등록된 고객정보가 없습니다');
   const times = attempts.map((p) => Date.parse(p.at));
-  expect(times[1] - times[0]).toBeGreaterThanOrEqual(1900);
+  expect(times[0]).toBeLessThan(dueAt);
+  expect(times[1]).toBeGreaterThanOrEqual(dueAt + 2000);
   expect(times[2] - times[1]).toBeGreaterThanOrEqual(1900);
 });
 

@@ -395,7 +395,9 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     const delays = state.dunning.retry_delays;
     if (failures <= delays.length) {
       state.status = 'past_due';
-      state.pending_charge = newCharge(state, createdAtMs, Date.now() + durationToMs(delays[failures - 1]), failures);
+      // Counted from the failure, but never before the charge itself was due (a refusal can come at registration).
+      const retryFrom = Math.max(Date.now(), Date.parse(failed.charge_at));
+      state.pending_charge = newCharge(state, createdAtMs, retryFrom + durationToMs(delays[failures - 1]), failures);
       state.next_charge_at = state.pending_charge.charge_at;
     } else if (state.dunning.final_action === 'unpaid') {
       state.status = 'unpaid';
