@@ -1,0 +1,218 @@
+/**
+ * End-to-end chaos: the local stack's real processes (Temporal dev server, iamport sandbox, billing worker, HTTP
+ * server) bill CHAOS_SUBSCRIPTIONS subscriptions (default 200) every 40 s while the worker is SIGKILLed three times,
+ * the Temporal dev server restarts on its database, iamport fails 30 % of calls after 2 s and webhooks are duplicated,
+ * delayed, reordered, dropped and forged. Then the faults stop, the system settles, and the sandbox's ledger is audited.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NO_FAULTS, type SandboxFaultsPatch } from '../../src/sandbox/faults';
+import { startLocalStack, type LocalStack } from '../../src/local-stack/stack';
+import type { SubscriptionState } from '../../workflows/types';
+import { cancelsAcceptedAt } from './cancel-acceptance';
+import { auditLedger, type Findings, type Snapshot } from './ledger-audit';
+import { figuresTable, measure } from './figures';
+import { mapLimit, sleep } from './http';
+import { INTERVAL_MS, planPopulation, type PlannedSubscription } from './population';
+import { ProcessChaos } from './process-chaos';
+import { injectedFailures, SandboxAdmin, scheduleRegistrations } from './sandbox-admin';
+import { SubscriptionApi, type CancelRecord } from './subscription-api';
+
+const SUBSCRIPTIONS = Number(process.env.CHAOS_SUBSCRIPTIONS ?? 200);
+
+// 30 % of iamport calls answer 500: half before anything happens, half after the call took effect.
+const CHAOS_FAULTS: SandboxFaultsPatch = {
+  failBeforeRate: 0.15,
+  failAfterRate: 0.15 / 0.85,
+  latencyMs: 2_000,
+  webhookCopies: 3,
+  webhookDelayMs: 3_000,
+  webhookReorder: true,
+  webhookDropRate: 0.1,
+  webhookForgeRate: 0.05,
+};
+
+/**
+ * Seconds after the first charge (periods are 40 s): kills and the Temporal stop land a few seconds into a period, while
+ * its charges are being handled; the second cancel round comes at a period's start, racing its charges.
+ */
+const TIMELINE = {
+  workerKills: [45, 126, 207],
+  temporalStop: 86,
+  cancelRounds: [65, 160] as const,
+  faultsOff: 240,
+};
+const WORKER_DOWN_MS = 5_000;
+const TEMPORAL_DOWN_MS = 15_000;
+const SETTLE_LIMIT_MS = 300_000;
+/** Checks happen this far into a period: anchors spread over its first 10 s, so every charge has been handled. */
+const QUIET_PHASE_MS = 25_000;
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a faulty iamport`, () => {
+  let dataDir: string;
+  let stack: LocalStack | undefined;
+  let passed = false;
+  let suiteStartedAt = 0;
+
+  beforeAll(async () => {
+    suiteStartedAt = Date.now();
+    dataDir = mkdtempSync(join(tmpdir(), 'billing-chaos-'));
+    const [temporal, temporalUi, sandbox, http, metrics] = await freePorts(5);
+    stack = await startLocalStack({
+      dataDir,
+      ports: { temporal, temporalUi, sandbox, http, metrics },
+      // Lost webhooks are looked up 10 s after the charge time instead of 15 minutes.
+      env: { PAYMENT_RESULT_GRACE: 'PT10S' },
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    if (passed) rmSync(dataDir, { recursive: true, force: true });
+    else process.stdout.write(`\nchaos run data and logs kept in ${dataDir}\n`);
+  });
+
+  it('charges every due period exactly once, nothing after a cancel, and accepts no forged payment', async () => {
+    const startedAt = Date.now();
+    const chaos = new ProcessChaos(stack!, startedAt);
+    const sandbox = new SandboxAdmin(stack!.urls.sandbox!);
+    const api = new SubscriptionApi(stack!.urls.api, stack!.apiToken);
+
+    await sandbox.setFaults(CHAOS_FAULTS);
+    chaos.note('sandbox faults on');
+    // Signups go through the faulty iamport too; they finish before the first charge.
+    const firstChargeMs = Math.ceil((Date.now() + 20_000 + SUBSCRIPTIONS * 250) / 1000) * 1000;
+    const planned = planPopulation(SUBSCRIPTIONS, Date.now().toString(36).slice(-5), firstChargeMs);
+    const signups = await mapLimit(planned, 40, (p) => api.signUp(p));
+    chaos.note(
+      `${signups.length} signed up, ${((firstChargeMs - Date.now()) / 1000).toFixed(0)} s before the first charge`,
+    );
+    expect(signups.filter((s) => s.error)).toEqual([]);
+
+    const at = (seconds: number) => sleep(firstChargeMs + seconds * 1000 - Date.now());
+    const cancels = new Map<string, CancelRecord>();
+    const processTrack = async () => {
+      await at(TIMELINE.workerKills[0]);
+      await chaos.killWorker(WORKER_DOWN_MS);
+      await at(TIMELINE.temporalStop);
+      await chaos.restartTemporal(TEMPORAL_DOWN_MS);
+      for (const second of TIMELINE.workerKills.slice(1)) {
+        await at(second);
+        await chaos.killWorker(WORKER_DOWN_MS);
+      }
+    };
+    const cancelRound = async (round: 1 | 2) => {
+      await at(TIMELINE.cancelRounds[round - 1]);
+      const targets = planned.filter((p) => p.cancel_round === round);
+      chaos.note(`cancel round ${round}: ${targets.length} subscriptions`);
+      const records = await mapLimit(targets, 20, (p) => api.cancel(p.id, p.role === 'cancels-at-period-end'));
+      for (const record of records) cancels.set(record.id, record);
+      const slowest = Math.max(...records.map((r) => r.confirmed_at_ms - r.requested_at_ms));
+      chaos.note(`cancel round ${round} confirmed (the slowest after ${(slowest / 1000).toFixed(0)} s)`);
+    };
+    const tracks = Promise.all([processTrack(), cancelRound(1), cancelRound(2)]);
+    tracks.catch(() => undefined); // awaited below, after the faults are off
+    await at(TIMELINE.faultsOff);
+    await sandbox.setFaults(NO_FAULTS);
+    const chaosMs = Date.now() - startedAt;
+    chaos.note('sandbox faults off; settling');
+    await tracks;
+    const accepted = await cancelsAcceptedAt(stack!.urls.temporal, [...cancels.keys()]);
+    for (const record of cancels.values()) record.accepted_at_ms = accepted.get(record.id);
+
+    const settleStarted = Date.now();
+    let snapshot: Snapshot;
+    let findings: Findings;
+    for (;;) {
+      await sleep(nextQuietMoment(firstChargeMs) - Date.now());
+      snapshot = await takeSnapshot(sandbox, stack!.sandbox!.spec.logFile, api, planned);
+      findings = auditLedger(planned, cancels, snapshot);
+      chaos.note(`audit: ${findings.violations.length} violations, ${findings.lags.length} lags`);
+      if (findings.violations.length > 0 || findings.lags.length === 0) break;
+      if (Date.now() - settleStarted > SETTLE_LIMIT_MS) break;
+    }
+    const settleMs = Date.now() - settleStarted;
+
+    const facts = {
+      planned,
+      signups,
+      cancels: [...cancels.values()],
+      states: snapshot.states,
+      ledger: snapshot.ledger,
+      chargedAfterAcceptedCancel: findings.chargedAfterAcceptedCancel,
+      unverifiedPayments: findings.unverifiedPayments,
+      injected: injectedFailures(stack!.sandbox!.spec.logFile),
+      workerKills: chaos.workerKills,
+      temporalRestarts: chaos.temporalRestarts,
+      unexpectedExits: chaos.unexpectedExits,
+      wallMs: Date.now() - suiteStartedAt,
+      chaosMs,
+      settleMs,
+    };
+    const figures = measure(facts);
+    process.stdout.write(
+      `\nchaos timeline:\n${chaos.log.map((line) => `  ${line}`).join('\n')}\n\nfigures:\n${figuresTable(facts, figures)}\n` +
+        (findings.violations.length + findings.lags.length > 0
+          ? `\nfindings:\n${[...findings.violations, ...findings.lags]
+              .slice(0, 40)
+              .map((line) => `  ${line}`)
+              .join('\n')}\n`
+          : ''),
+    );
+
+    expect(findings.violations).toEqual([]);
+    expect(findings.lags).toEqual([]);
+    expect(chaos.unexpectedExits).toEqual([]);
+    expect(chaos.workerKills).toBe(3);
+    expect(chaos.temporalRestarts).toBe(1);
+    // The faults really happened, and the system really coped with each kind.
+    expect(facts.injected.before + facts.injected.after).toBeGreaterThan(0);
+    expect(figures.webhooks.duplicated).toBeGreaterThan(0);
+    expect(figures.webhooks.dropped).toBeGreaterThan(0);
+    expect(figures.webhooks.forged).toBeGreaterThan(0);
+    expect(figures.duplicatesSuppressed).toBeGreaterThan(0);
+    expect(figures.ignoredNotifications).toBeGreaterThan(0);
+    expect(figures.reconciliations).toBeGreaterThan(0);
+    expect(figures.cyclesPerRenewing.min).toBeGreaterThanOrEqual(TIMELINE.faultsOff / (INTERVAL_MS / 1000));
+    passed = true;
+  });
+});
+
+/** The next moment QUIET_PHASE_MS into a billing period, at least a second from now. */
+function nextQuietMoment(firstChargeMs: number): number {
+  const sinceFirst = Date.now() + 1_000 - firstChargeMs;
+  const periods = Math.ceil((sinceFirst - QUIET_PHASE_MS) / INTERVAL_MS);
+  return firstChargeMs + periods * INTERVAL_MS + QUIET_PHASE_MS;
+}
+
+async function takeSnapshot(
+  sandbox: SandboxAdmin,
+  sandboxLog: string,
+  api: SubscriptionApi,
+  planned: PlannedSubscription[],
+): Promise<Snapshot> {
+  const atMs = await sandbox.now();
+  const states = await mapLimit(planned, 16, (p) => api.state(p.id));
+  const ledger = await sandbox.ledger();
+  return {
+    registeredAt: scheduleRegistrations(sandboxLog),
+    atMs,
+    ledger,
+    states: new Map<string, SubscriptionState | undefined>(planned.map((p, i) => [p.id, states[i]])),
+  };
+}

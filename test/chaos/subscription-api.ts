@@ -1,0 +1,95 @@
+import type { SubscriptionState } from '../../workflows/types';
+import { call, errorText, isTransient, retryTransient, sleep, type Answer } from './http';
+import { signupBody, type PlannedSubscription } from './population';
+
+export interface SignupResult {
+  id: string;
+  attempts: number;
+  /** set when the subscription could not be signed up */
+  error?: string;
+}
+
+export interface CancelRecord {
+  id: string;
+  at_period_end: boolean;
+  requested_at_ms: number;
+  /** when the API answered with the cancel applied, or a lookup after a lost answer showed it applied */
+  confirmed_at_ms: number;
+  attempts: number;
+  /** when the workflow accepted the first cancel update (from its history; filled in after the cancel rounds) */
+  accepted_at_ms?: number;
+  /** the state that showed the cancel (the update's answer, or the lookup's) */
+  confirmed?: SubscriptionState;
+  error?: string;
+}
+
+/** The subscription API of the stack's HTTP server, as the merchant's backend uses it, repeating what may be repeated. */
+export class SubscriptionApi {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private send(method: string, path: string, body?: unknown): Promise<Answer> {
+    return call(`${this.baseUrl}${path}`, { method, token: this.token, body });
+  }
+
+  /** A repeat after a lost answer finds the subscription running (409 already_exists): the first attempt worked. */
+  async signUp(planned: PlannedSubscription): Promise<SignupResult> {
+    const { answer, attempts } = await retryTransient(() => this.send('POST', '/subscriptions', signupBody(planned)));
+    if (answer.status === 201) return { id: planned.id, attempts };
+    if (answer.status === 409 && attempts > 1 && errorCode(answer) === 'already_exists') {
+      return { id: planned.id, attempts };
+    }
+    return { id: planned.id, attempts, error: errorText(answer) };
+  }
+
+  /**
+   * Cancels the way the API asks a client to: an answer that did not come (503: "the request may still take effect")
+   * is followed by a look at the subscription before the request is repeated.
+   */
+  async cancel(id: string, atPeriodEnd: boolean): Promise<CancelRecord> {
+    const requestedAt = Date.now();
+    const deadline = requestedAt + 240_000;
+    let attempts = 0;
+    let answer: Answer = { status: 0, body: undefined };
+    const confirmed = (state: SubscriptionState): CancelRecord => ({
+      id,
+      at_period_end: atPeriodEnd,
+      requested_at_ms: requestedAt,
+      confirmed_at_ms: Date.now(),
+      attempts,
+      confirmed: state,
+    });
+    while (attempts < 8 && Date.now() < deadline) {
+      attempts += 1;
+      answer = await this.send('POST', `/subscriptions/${id}/cancel`, { at_period_end: atPeriodEnd });
+      if (answer.status === 200) return confirmed(answer.body as SubscriptionState);
+      if (!isTransient(answer) && !(answer.status === 409 && attempts > 1)) break;
+      const state = await this.state(id);
+      if (state && (state.status === 'canceled' || (atPeriodEnd && state.cancel_at_period_end)))
+        return confirmed(state);
+      await sleep(3_000);
+    }
+    return {
+      id,
+      at_period_end: atPeriodEnd,
+      requested_at_ms: requestedAt,
+      confirmed_at_ms: Date.now(),
+      attempts,
+      error: errorText(answer),
+    };
+  }
+
+  async state(id: string): Promise<SubscriptionState | undefined> {
+    const { answer } = await retryTransient(() => this.send('GET', `/subscriptions/${id}`), {
+      tries: 5,
+      withinMs: 60_000,
+    });
+    return answer.status === 200 ? (answer.body as SubscriptionState) : undefined;
+  }
+}
+
+function errorCode(answer: Answer): string | undefined {
+  return (answer.body as { error?: { code?: string } } | undefined)?.error?.code;
+}
