@@ -45,6 +45,23 @@ describe('sandbox: fault injection', () => {
     expect(found.data.response).toMatchObject({ merchant_uid: 'lost_1', status: 'paid' });
   });
 
+  it('faultPaths limits request faults to the listed paths', async () => {
+    const api = await authedClient(sandbox);
+    await issueKey(api, 'paths');
+    sandbox.faults.set({ failAfterRate: 1, faultPaths: ['/subscribe/payments/schedule'] });
+    const registered = await api.post('/subscribe/payments/schedule', {
+      customer_uid: 'paths',
+      schedules: [scheduleItem('paths_1', Math.floor(Date.now() / 1000) + 3600)],
+    });
+    expect(registered.status).toBe(500);
+    // Other paths, including the lookup under the same prefix, answer normally and show the registration took effect.
+    const found = await api.get('/subscribe/payments/schedule/paths_1');
+    expect(found.status).toBe(200);
+    expect(found.data.response).toMatchObject({ merchant_uid: 'paths_1', schedule_status: 'scheduled' });
+    expect(sandbox.faults.set({ faultPaths: [] }).faultPaths).toEqual([]);
+    expect(() => sandbox.faults.set({ faultPaths: ['no-slash'] })).toThrow();
+  });
+
   it('failAfterRate also turns business errors into 500s', async () => {
     const api = await authedClient(sandbox);
     sandbox.faults.set({ failAfterRate: 1 });

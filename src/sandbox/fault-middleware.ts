@@ -11,6 +11,7 @@ import { respondError } from './envelope';
 export function faultMiddleware(core: SandboxCore, hangs: HangingRequests): Middleware {
   return async (ctx, next) => {
     const faults = core.faults.get();
+    if (faults.faultPaths.length > 0 && !faults.faultPaths.includes(ctx.path)) return next();
     const random = core.random;
     const hang = random() < faults.timeoutRate;
     const failBefore = random() < faults.failBeforeRate;

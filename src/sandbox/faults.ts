@@ -22,6 +22,8 @@ export interface SandboxFaults {
   webhookReorder: boolean;
   /** 0..1: also send a forged notification next to the real one. */
   webhookForgeRate: number;
+  /** Request faults (not webhook faults) apply only to these exact paths, e.g. '/subscribe/payments/schedule'; empty = every API path. */
+  faultPaths: string[];
 }
 
 export const NO_FAULTS: SandboxFaults = Object.freeze({
@@ -35,6 +37,7 @@ export const NO_FAULTS: SandboxFaults = Object.freeze({
   webhookDelayMs: 0,
   webhookReorder: false,
   webhookForgeRate: 0,
+  faultPaths: [],
 });
 
 const rate = z.number().min(0).max(1);
@@ -52,6 +55,7 @@ export const faultsPatchSchema = z
     webhookDelayMs: millis,
     webhookReorder: z.boolean(),
     webhookForgeRate: rate,
+    faultPaths: z.array(z.string().startsWith('/').max(200)).max(50),
   })
   .partial()
   .strict();
@@ -67,7 +71,7 @@ export class FaultSettings {
   }
 
   get(): SandboxFaults {
-    return { ...this.current };
+    return { ...this.current, faultPaths: [...this.current.faultPaths] };
   }
 
   /** Validates the whole patch first, so a bad value changes nothing. Throws a ZodError on bad input. */
