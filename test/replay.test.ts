@@ -1,5 +1,6 @@
 /**
- * Replays recorded histories (test/fixtures/histories, made by `RECORD_HISTORIES=1 npx jest test/workflow-history`)
+ * Replays recorded histories (test/fixtures/histories, made by `RECORD_HISTORIES=1 npx jest test/workflow-history
+ * test/workflow-commands-during-outage`)
  * against the current workflow code: a change that would break running subscriptions fails here. To change the
  * workflow's commands safely, branch with patched('change-id') (README: Upgrading workflow code).
  */
@@ -7,9 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { HISTORY_DIR } from './helpers/histories';
 import { workflowBundle } from './helpers/stack';
 
-const HISTORY_DIR = join(__dirname, 'fixtures', 'histories');
 const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json'));
 
 it('has recorded histories to replay', () => {
@@ -18,6 +19,7 @@ it('has recorded histories to replay', () => {
       'happy-cycle.json',
       'dunning-then-recovery.json',
       'pause-resume-cancel-at-period-end.json',
+      'cancel-while-registering.json',
     ]),
   );
 });

@@ -2,15 +2,13 @@
  * What one billing cycle costs in history events and billable actions, and (with RECORD_HISTORIES=1) the recording of
  * the histories test/replay.test.ts replays against the current workflow code.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TEST_CARDS } from '../src/sandbox';
 import { workflowIdFor } from '../workflows/ids';
 import { cancel, pause, resume, updatePaymentMethod } from '../workflows/messages';
+import { recordHistory } from './helpers/histories';
 import { startDevServer } from './helpers/temporal';
 import { eventually, startBillingStack, type BillingStack } from './helpers/stack';
 import {
@@ -22,7 +20,6 @@ import {
 } from './helpers/subscriptions';
 
 const EventType = temporal.api.enums.v1.EventType;
-const HISTORY_DIR = join(__dirname, 'fixtures', 'histories');
 
 let env: TestWorkflowEnvironment;
 let stack: BillingStack;
@@ -61,12 +58,6 @@ function billableActions(events: temporal.api.history.v1.IHistoryEvent[]): Recor
   };
 }
 
-function record(name: string, history: temporal.api.history.v1.IHistory): void {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  mkdirSync(HISTORY_DIR, { recursive: true });
-  writeFileSync(join(HISTORY_DIR, `${name}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n');
-}
-
 it('keeps every happy cycle in its own short run: bounded history, at most 6 billable actions', async () => {
   const id = uniqueId('hist');
   const customer = await issueKey(stack.iamport, `cust-${id}`);
@@ -93,7 +84,7 @@ it('keeps every happy cycle in its own short run: bounded history, at most 6 bil
   expect(actions).toEqual({ start: 1, activities: 2, signals: 1, timers: 1, upserts: 0 });
   expect(total).toBeLessThanOrEqual(6);
   expect(events.length).toBeLessThanOrEqual(30);
-  record('happy-cycle', history);
+  recordHistory('happy-cycle', history);
 
   await stack.client.workflow.getHandle(workflowIdFor(id)).executeUpdate(cancel, { args: [{}] });
 });
@@ -117,7 +108,7 @@ it('records a dunning cycle and the lifecycle commands for the replay test', asy
   console.log(
     `dunning cycle (2 declines, card update, recovery): ${dunningHistory.events?.length} events, ${JSON.stringify(dunningActions)}`,
   );
-  record('dunning-then-recovery', dunningHistory);
+  recordHistory('dunning-then-recovery', dunningHistory);
 
   await handle.executeUpdate(pause);
   await handle.executeUpdate(resume);
@@ -131,5 +122,5 @@ it('records a dunning cycle and the lifecycle commands for the replay test', asy
     return run?.status.name === 'COMPLETED' ? run : undefined;
   });
   expect(lastRun.runId).toBe((await stack.client.workflow.getHandle(workflowIdFor(id)).describe()).runId);
-  record('pause-resume-cancel-at-period-end', await historyOf(id, lastRun.runId));
+  recordHistory('pause-resume-cancel-at-period-end', await historyOf(id, lastRun.runId));
 });

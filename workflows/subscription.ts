@@ -1,8 +1,12 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
+  type ActivityOptions,
   ApplicationFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
+  isCancellation,
   makeContinueAsNewFunc,
   patched,
   proxyActivities,
@@ -34,7 +38,7 @@ import { judgePayment } from './verify';
 
 // Each call retries with backoff for a few minutes; past that the workflow records the outage in its state and keeps
 // trying, so a long iamport outage never loses the cycle and operators can see it.
-const iamport = proxyActivities<BillingActivities>({
+const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '45 seconds',
   scheduleToCloseTimeout: '3 minutes',
   retry: {
@@ -43,13 +47,24 @@ const iamport = proxyActivities<BillingActivities>({
     maximumInterval: '30 seconds',
     nonRetryableErrorTypes: [FAILURE.chargeRejected, FAILURE.rejected],
   },
+};
+const iamport = proxyActivities<BillingActivities>(ACTIVITY_OPTIONS);
+// Cancelling a registration waits until no attempt is running: once the workflow moves on to revoke the
+// merchant_uid, no registration request of this activity can still reach iamport after the revoke.
+const iamportRegistration = proxyActivities<BillingActivities>({
+  ...ACTIVITY_OPTIONS,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /** patched() ids of changes made while subscriptions may be running (README: Upgrading workflow code). */
 const PATCH = {
   registerRetriesWhenDue: 'register-retries-when-due',
   statusBeforeContinueAsNew: 'status-before-continue-as-new',
+  commandsInterruptCalls: 'commands-interrupt-iamport-calls',
 } as const;
+
+/** What an interruptible call returns when a command stopped it. */
+const INTERRUPTED = Symbol('interrupted by a command');
 
 const OUTAGE_BACKOFF_MS = [60_000, 120_000, 300_000, 600_000, 1_800_000];
 const LOOKUP_BACKOFF_MS = [60_000, 120_000, 240_000, 480_000, 900_000, 1_800_000, 3_600_000];
@@ -183,12 +198,52 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   }
 
   /**
+   * call(), stopped by a command that arrives meanwhile: no further attempt starts, the attempt in flight finishes
+   * (its result is used when it succeeded), and an outage wait ends at once. The command is then applied at once
+   * instead of after minutes of retries: a cancel must not wait while a past-due registration may still go through.
+   */
+  async function callUntilCommand<T>(what: string, run: () => Promise<T>): Promise<T | typeof INTERRUPTED> {
+    const callScope = new CancellationScope();
+    const watchScope = new CancellationScope();
+    let interrupted = false;
+    watchScope
+      .run(() => condition(() => commands.length > 0))
+      .then(
+        () => {
+          // Runs recorded before this change applied commands only after the call: they replay that way.
+          if (!patched(PATCH.commandsInterruptCalls)) return;
+          interrupted = true;
+          callScope.cancel();
+        },
+        () => undefined, // the call finished first and cancelled the watch
+      );
+    try {
+      return await callScope.run(() => call(what, run));
+    } catch (error) {
+      if (interrupted && isCancellation(error)) return INTERRUPTED;
+      throw error;
+    } finally {
+      watchScope.cancel();
+    }
+  }
+
+  /** iamport holds the pending charge (confirmed by its answer, or learned while revoking it). */
+  function markRegistered(pending: PendingCharge, scheduledAt: string): void {
+    pending.registered = true;
+    delete pending.maybe_registered;
+    pending.scheduled_at = scheduledAt;
+    resultDeadlineMs = Date.parse(scheduledAt) + graceMs;
+    lookups = 0;
+    checkedImpUids.clear();
+  }
+
+  /**
    * Takes the pending charge back from iamport. Returns true when nothing can charge any more; false when iamport
    * has already executed it (the result is then handled like a notification) or its fate is not known yet.
    */
   async function revokePending(): Promise<boolean> {
     const pending = state.pending_charge;
-    if (!pending?.registered) return true;
+    if (!pending?.registered && !pending?.maybe_registered) return true;
     const result = await call('revoking the pending charge', () =>
       iamport.unscheduleCharge({ customer_uid: pending.customer_uid, merchant_uid: pending.merchant_uid }),
     );
@@ -201,6 +256,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     if (verdict?.kind === 'paid' || verdict?.kind === 'failed' || verdict?.kind === 'cancelled') {
       discovered = verdict.payment;
     }
+    // A registration cut short did reach iamport, which is running it: wait for its result like any other.
+    if (!pending.registered) markRegistered(pending, iso(Math.max(Date.parse(pending.charge_at), Date.now())));
     return false;
   }
 
@@ -274,7 +331,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         }
         state.plan = { ...state.plan, ...stripUndefined(change) };
         if (!pending) return;
-        if (!pending.registered) {
+        if (!pending.registered && !pending.maybe_registered) {
           pending.amount = state.plan.amount;
         } else if (pending.amount !== state.plan.amount || change.name !== undefined) {
           // Re-register at the new amount; if iamport already executed the old one, the change starts next cycle.
@@ -295,7 +352,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
             const retry = state.pending_charge!;
             state.pending_charge = newCharge(state, createdAtMs, Date.now(), retry.failures);
           }
-        } else if (pending?.registered) {
+        } else if (pending?.registered || pending?.maybe_registered) {
           await revokePending();
         } else if (pending) {
           pending.customer_uid = state.customer_uid;
@@ -319,7 +376,13 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     }
     checkedImpUids.add(notification.imp_uid);
     waitingFor(`verifying payment ${notification.imp_uid}`);
-    const payment = await call('verifying a payment', () => iamport.fetchPayment(notification.imp_uid));
+    const payment = await callUntilCommand('verifying a payment', () => iamport.fetchPayment(notification.imp_uid));
+    if (payment === INTERRUPTED) {
+      // Verified after the command instead.
+      checkedImpUids.delete(notification.imp_uid);
+      notifications.unshift(notification);
+      return;
+    }
     const verdict = judgePayment(payment, pending);
     if (verdict.kind === 'unverified') {
       state.totals.ignored_notifications += 1;
@@ -334,7 +397,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   async function reconcile(): Promise<void> {
     const pending = state.pending_charge!;
     waitingFor(`looking up ${pending.merchant_uid} (no webhook yet)`);
-    const found = await call('looking up a charge', () => iamport.lookupCharge(pending.merchant_uid));
+    const found = await callUntilCommand('looking up a charge', () => iamport.lookupCharge(pending.merchant_uid));
+    if (found === INTERRUPTED) return; // the deadline has passed: the loop looks it up again after the command
     const verdict = found.payment ? judgePayment(found.payment, pending) : undefined;
     if (verdict && verdict.kind !== 'unverified' && verdict.kind !== 'not_final') {
       state.totals.reconciliations += 1;
@@ -417,8 +481,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     const pending = state.pending_charge!;
     waitingFor(`registering ${pending.merchant_uid} with iamport`);
     try {
-      const { scheduled_at } = await call('registering a charge', () =>
-        iamport.registerCharge({
+      const registered = await callUntilCommand('registering a charge', () =>
+        iamportRegistration.registerCharge({
           customer_uid: pending.customer_uid,
           merchant_uid: pending.merchant_uid,
           amount: pending.amount,
@@ -427,12 +491,13 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
           buyer: state.buyer,
         }),
       );
-      pending.registered = true;
-      pending.scheduled_at = scheduled_at;
-      state.next_charge_at = scheduled_at;
-      resultDeadlineMs = Date.parse(scheduled_at) + graceMs;
-      lookups = 0;
-      checkedImpUids.clear();
+      if (registered === INTERRUPTED) {
+        // Commands come first; registering the same merchant_uid again later is harmless (idempotent).
+        pending.maybe_registered = true;
+        return;
+      }
+      markRegistered(pending, registered.scheduled_at);
+      state.next_charge_at = registered.scheduled_at;
       publish();
     } catch (error) {
       const rejected = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure;

@@ -41,6 +41,11 @@ export interface PendingCharge {
   charge_at: string;
   /** true once iamport has confirmed the schedule */
   registered: boolean;
+  /**
+   * A command cut the registration short after iamport may have received it (its answer was lost or still retrying):
+   * iamport may hold this merchant_uid, so it is revoked before the charge is replaced or dropped.
+   */
+  maybe_registered?: boolean;
   /** the schedule_at iamport holds (later than charge_at when the charge was registered late) */
   scheduled_at?: string;
   /** how many dunning retries have failed before this attempt */
