@@ -17,11 +17,14 @@ export interface BenchArgs {
   temporalPragmas: string[];
   /** --max-old-space-size of the worker and server (the SDK sizes its workflow cache from the heap); 0 = Node's */
   nodeHeapMb: number;
+  /** WORKER_CACHED_WORKFLOWS of the billing and no-op workers; undefined = the product's default */
+  cachedWorkflows?: number;
   keepData: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [--subscriptions N | --large] [--steady-rate 200] [--steady-seconds 15]
        [--concurrency 32] [--skip-noop] [--skip-ingest] [--skip-cost] [--serial-webhooks] [--node-heap-mb MB]
+       [--cached-workflows N]
        [--temporal-in-memory | --temporal-pragma NAME=VALUE ...] [--persist-sandbox] [--keep-data]`;
 
 export function parseArgs(argv: string[]): BenchArgs {
@@ -40,8 +43,12 @@ export function parseArgs(argv: string[]): BenchArgs {
     nodeHeapMb: 0,
     keepData: false,
   };
-  const numbers: Record<string, 'subscriptions' | 'steadyRate' | 'steadySeconds' | 'concurrency' | 'nodeHeapMb'> = {
+  const numbers: Record<
+    string,
+    'subscriptions' | 'steadyRate' | 'steadySeconds' | 'concurrency' | 'nodeHeapMb' | 'cachedWorkflows'
+  > = {
     '--node-heap-mb': 'nodeHeapMb',
+    '--cached-workflows': 'cachedWorkflows',
     '--subscriptions': 'subscriptions',
     '--steady-rate': 'steadyRate',
     '--steady-seconds': 'steadySeconds',

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     temporalInMemory: args.temporalInMemory,
     temporalPragmas: args.temporalPragmas,
     nodeHeapMb: args.nodeHeapMb,
+    cachedWorkflows: args.cachedWorkflows,
   });
   let stopping: Promise<void> | undefined;
   const stop = (removeData: boolean) => (stopping ??= bench.stop(removeData));

@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createBillingWorker } from '../src/billing-worker';
+import { loadConfig } from '../src/config';
 import { createIamportClient } from '../src/iamport';
 import { createNoopActivities } from './noop-activities';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const worker = await createBillingWorker({
     connection,
     taskQueue: env('TEMPORAL_TASK_QUEUE'),
+    cachedWorkflows: loadConfig().worker.cachedWorkflows,
     // never called: the no-op activities replace the iamport ones
     iamport: createIamportClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'unused', apiSecret: 'unused' }),
     overrides: {

@@ -1,3 +1,4 @@
+import { DEFAULT_WORKER_CACHED_WORKFLOWS } from '../src/config';
 import type { BenchArgs } from './args';
 import type { BurstResult } from './burst';
 import type { CostResult, CycleCost } from './cost';
@@ -221,7 +222,8 @@ export function renderReport(results: BenchResults): string {
     `everything on this machine: Temporal dev server (${temporalDescription(args)}), ` +
       `iamport sandbox (state file ${args.persistSandbox ? 'on' : 'off'}), worker, HTTP server, bench; total ${n(results.totalSeconds, 0)} s`,
     `webhooks: ${args.serialWebhooks ? 'posted by the sandbox one at a time' : `sandbox → relay → HTTP server, ${args.concurrency} in flight`}; ` +
-      `worker and server heap limit: ${args.nodeHeapMb > 0 ? `${args.nodeHeapMb} MB` : "Node's default"}`,
+      `worker and server heap limit: ${args.nodeHeapMb > 0 ? `${args.nodeHeapMb} MB` : "Node's default"}; ` +
+      `workflow cache: ${args.cachedWorkflows ?? DEFAULT_WORKER_CACHED_WORKFLOWS} per worker`,
   ].join('\n');
   const sections = [
     header,

@@ -23,6 +23,8 @@ export interface BenchStackOptions {
   temporalPragmas: string[];
   /** --max-old-space-size of the worker and the server; 0 = Node's default */
   nodeHeapMb: number;
+  /** WORKER_CACHED_WORKFLOWS of both workers; undefined = the product's default */
+  cachedWorkflows?: number;
 }
 
 export interface BenchStack {
@@ -97,6 +99,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   ownTemporal?.start();
   const relay =
     options.relayConcurrency > 0 ? startWebhookRelay(relayPort, apiUrl, options.relayConcurrency) : undefined;
+  const cacheEnv =
+    options.cachedWorkflows !== undefined ? { WORKER_CACHED_WORKFLOWS: String(options.cachedWorkflows) } : {};
   const stack = await startLocalStack({
     dataDir,
     ports: { temporal, temporalUi, sandbox: sandboxPort, http, metrics },
@@ -109,6 +113,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       // the worker registers charges with PUBLIC_URL + the webhook path as their notice_url
       ...(relay ? { PUBLIC_URL: relay.url } : {}),
       ...(options.nodeHeapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${options.nodeHeapMb}` } : {}),
+      ...cacheEnv,
     },
   });
   const noopWorker = new ManagedProcess({
@@ -121,6 +126,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       TEMPORAL_TASK_QUEUE: NOOP_TASK_QUEUE,
       METRICS_PORT: String(noopMetrics),
       COUNTS_PORT: String(noopCounts),
+      ...(options.nodeHeapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${options.nodeHeapMb}` } : {}),
+      ...cacheEnv,
     },
     logFile: join(dataDir, 'logs', 'noop-worker.log'),
   });

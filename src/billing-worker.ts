@@ -12,6 +12,12 @@ export interface BillingWorkerOptions {
   /** PUBLIC_URL + /iamport-callback/schedule */
   noticeUrl?: string;
   channelKey?: string;
+  /**
+   * Subscriptions kept in memory between steps (WORKER_CACHED_WORKFLOWS). A subscription sleeps for a whole period
+   * between charges, so caching every one would pin memory for nothing; one that falls out of the cache is replayed
+   * from its current run's short history when it wakes.
+   */
+  cachedWorkflows?: number;
   /** a prebuilt workflow bundle (tests build it once); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** extra Worker options (e.g. shutdownGraceTime) */
@@ -41,6 +47,7 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
       noticeUrl: options.noticeUrl,
       channelKey: options.channelKey,
     }),
+    ...(options.cachedWorkflows !== undefined ? { maxCachedWorkflows: options.cachedWorkflows } : {}),
     ...options.overrides,
   });
 }

@@ -5,6 +5,8 @@ export const REAL_IAMPORT_API_URL = 'https://api.iamport.kr';
 /** iamport's published V1 webhook source addresses. */
 export const IAMPORT_WEBHOOK_IPS = ['52.78.100.19', '52.78.48.223', '52.78.5.241'];
 
+export const DEFAULT_WORKER_CACHED_WORKFLOWS = 500;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -44,6 +46,8 @@ const schema = z.object({
       message: 'BILLING_TIMEZONE must be an IANA time zone such as Asia/Seoul',
     }),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** subscriptions a worker keeps in memory between their steps (the SDK's workflow cache; 0 = none) */
+  WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_WORKER_CACHED_WORKFLOWS),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -72,6 +76,7 @@ export interface Config {
   };
   billing: { paymentResultGrace: string; timezone: string };
   metricsPort: number;
+  worker: { cachedWorkflows: number };
 }
 
 /** Reads and validates the environment. Throws ConfigError naming every bad variable. */
@@ -107,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     billing: { paymentResultGrace: raw.PAYMENT_RESULT_GRACE, timezone: raw.BILLING_TIMEZONE },
     metricsPort: raw.METRICS_PORT,
+    worker: { cachedWorkflows: raw.WORKER_CACHED_WORKFLOWS },
   };
 }
 

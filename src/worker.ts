@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     iamport,
     noticeUrl,
     channelKey: config.iamport.channelKey,
+    cachedWorkflows: config.worker.cachedWorkflows,
     overrides: { shutdownGraceTime: SHUTDOWN_GRACE },
   });
   logger.info('worker started', {
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     iamport_api_url: config.iamport.apiUrl,
     notice_url: noticeUrl,
     metrics: config.metricsPort > 0 ? `http://0.0.0.0:${config.metricsPort}/metrics` : 'off',
+    cached_workflows: config.worker.cachedWorkflows,
   });
   try {
     // Resolves once a shutdown signal has drained the worker.

@@ -8,6 +8,7 @@ describe('loadConfig', () => {
     expect(config.iamport.isReal).toBe(true);
     expect(config.http.port).toBe(3000);
     expect(config.billing).toEqual({ paymentResultGrace: 'PT15M', timezone: 'Asia/Seoul' });
+    expect(config.worker).toEqual({ cachedWorkflows: 500 });
   });
 
   it('allows only iamport webhook IPs against the real API, and anyone against a sandbox', () => {
@@ -32,11 +33,13 @@ describe('loadConfig', () => {
       API_TOKEN: 't',
       PAYMENT_RESULT_GRACE: 'PT5M',
       BILLING_TIMEZONE: 'UTC',
+      WORKER_CACHED_WORKFLOWS: '0',
     });
     expect(config.temporal).toEqual({ address: 'temporal:7233', namespace: 'billing', taskQueue: 'q' });
     expect(config.iamport).toMatchObject({ apiUrl: 'http://sandbox:7070', apiKey: 'k', apiSecret: 's', isReal: false });
     expect(config.http).toMatchObject({ port: 8081, publicUrl: 'https://billing.example.com', apiToken: 't' });
     expect(config.billing).toEqual({ paymentResultGrace: 'PT5M', timezone: 'UTC' });
+    expect(config.worker).toEqual({ cachedWorkflows: 0 });
   });
 
   it.each([
@@ -47,6 +50,8 @@ describe('loadConfig', () => {
     ['PAYMENT_RESULT_GRACE', '15 minutes'],
     ['PAYMENT_RESULT_GRACE', 'PT0S'],
     ['BILLING_TIMEZONE', 'Mars/Olympus'],
+    ['WORKER_CACHED_WORKFLOWS', '-1'],
+    ['WORKER_CACHED_WORKFLOWS', 'many'],
   ])('rejects %s=%s with a message naming the variable', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(variable);
