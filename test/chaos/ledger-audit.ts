@@ -220,8 +220,8 @@ class SubscriptionAudit {
     const { planned, state, cancel } = this;
     if (!cancel) return this.violation('was never canceled (the suite did not get to it)');
     if (cancel.error) return this.violation(`cancel failed after ${cancel.attempts} attempts: ${cancel.error}`);
-    // The workflow applies a cancel between iamport calls, so a registration it had in flight may still reach iamport
-    // and, when its time has passed, be charged at once; one it sent after accepting the cancel must not be.
+    // A cancel lets the one registration attempt in flight finish (then revokes it), so that attempt may still reach
+    // iamport and, when its time has passed, be charged at once; a registration sent after the acceptance must not.
     const acceptedAt = cancel.accepted_at_ms;
     if (acceptedAt === undefined) this.violation('no accepted cancel update in the workflow history');
     for (const charge of this.charges) {
