@@ -173,7 +173,8 @@ function costTable(cost: CostResult): string {
 const perWorkflowKiB = (before: number, after: number, workflows: number) =>
   n(((after - before) * 1024) / workflows, 0);
 
-function memoryTable(burst: BurstResult, noop?: NoopResult): string {
+function memoryTable(burst: BurstResult, cachedWorkflows: number, noop?: NoopResult): string {
+  const cached = Math.min(burst.cycles, cachedWorkflows);
   const rows = Object.entries(burst.memory).map(([name, m]) => [
     name,
     `${n(m.startRssMiB, 0)} MiB`,
@@ -186,10 +187,10 @@ function memoryTable(burst: BurstResult, noop?: NoopResult): string {
   const worker = burst.memory.worker;
   const notes = [
     `  worker: ${n(burst.workerRssBeforeMiB, 0)} MiB before the sign-ups, ${n(worker.startRssMiB, 0)} MiB with ` +
-      `${burst.cycles} subscriptions waiting (≈ ${perWorkflowKiB(burst.workerRssBeforeMiB, worker.startRssMiB, burst.cycles)} KiB each while cached)`,
+      `${burst.cycles} subscriptions waiting, at most ${cached} of them cached (≈ ${perWorkflowKiB(burst.workerRssBeforeMiB, worker.startRssMiB, cached)} KiB per cached one)`,
     noop
       ? `  no-op worker: ${n(noop.workerRssBeforeMiB, 0)} MiB before, ${n(noop.workerRssWaitingMiB, 0)} MiB with ` +
-        `${noop.cycles} waiting (≈ ${perWorkflowKiB(noop.workerRssBeforeMiB, noop.workerRssWaitingMiB, noop.cycles)} KiB each)`
+        `${noop.cycles} waiting (≈ ${perWorkflowKiB(noop.workerRssBeforeMiB, noop.workerRssWaitingMiB, Math.min(noop.cycles, cachedWorkflows))} KiB per cached one)`
       : '',
   ].filter(Boolean);
   return [
@@ -231,7 +232,7 @@ export function renderReport(results: BenchResults): string {
     stagesTable(results),
     results.ingest ? ingestTable(results.ingest) : '',
     results.cost ? costTable(results.cost) : '',
-    memoryTable(results.burst, results.noop),
+    memoryTable(results.burst, args.cachedWorkflows ?? DEFAULT_WORKER_CACHED_WORKFLOWS, results.noop),
   ];
   return sections.filter(Boolean).join('\n\n') + '\n';
 }

@@ -5,7 +5,7 @@ export const REAL_IAMPORT_API_URL = 'https://api.iamport.kr';
 /** iamport's published V1 webhook source addresses. */
 export const IAMPORT_WEBHOOK_IPS = ['52.78.100.19', '52.78.48.223', '52.78.5.241'];
 
-export const DEFAULT_WORKER_CACHED_WORKFLOWS = 500;
+export const DEFAULT_WORKER_CACHED_WORKFLOWS = 100;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

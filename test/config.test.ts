@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(config.iamport.isReal).toBe(true);
     expect(config.http.port).toBe(3000);
     expect(config.billing).toEqual({ paymentResultGrace: 'PT15M', timezone: 'Asia/Seoul' });
-    expect(config.worker).toEqual({ cachedWorkflows: 500 });
+    expect(config.worker).toEqual({ cachedWorkflows: 100 });
   });
 
   it('allows only iamport webhook IPs against the real API, and anyone against a sandbox', () => {
