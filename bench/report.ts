@@ -170,11 +170,13 @@ function costTable(cost: CostResult): string {
   );
 }
 
-const perWorkflowKiB = (before: number, after: number, workflows: number) =>
-  n(((after - before) * 1024) / workflows, 0);
+/** Memory per cached workflow, when every workflow fits the cache; otherwise only how much the process grew. */
+const growth = (before: number, after: number, workflows: number, cached: number) =>
+  workflows <= cached
+    ? `≈ ${n(((after - before) * 1024) / workflows, 0)} KiB each while cached`
+    : `+${n(after - before, 0)} MiB while at most ${cached} of them were cached`;
 
 function memoryTable(burst: BurstResult, cachedWorkflows: number, noop?: NoopResult): string {
-  const cached = Math.min(burst.cycles, cachedWorkflows);
   const rows = Object.entries(burst.memory).map(([name, m]) => [
     name,
     `${n(m.startRssMiB, 0)} MiB`,
@@ -187,10 +189,10 @@ function memoryTable(burst: BurstResult, cachedWorkflows: number, noop?: NoopRes
   const worker = burst.memory.worker;
   const notes = [
     `  worker: ${n(burst.workerRssBeforeMiB, 0)} MiB before the sign-ups, ${n(worker.startRssMiB, 0)} MiB with ` +
-      `${burst.cycles} subscriptions waiting, at most ${cached} of them cached (≈ ${perWorkflowKiB(burst.workerRssBeforeMiB, worker.startRssMiB, cached)} KiB per cached one)`,
+      `${burst.cycles} subscriptions waiting (${growth(burst.workerRssBeforeMiB, worker.startRssMiB, burst.cycles, cachedWorkflows)})`,
     noop
       ? `  no-op worker: ${n(noop.workerRssBeforeMiB, 0)} MiB before, ${n(noop.workerRssWaitingMiB, 0)} MiB with ` +
-        `${noop.cycles} waiting (≈ ${perWorkflowKiB(noop.workerRssBeforeMiB, noop.workerRssWaitingMiB, Math.min(noop.cycles, cachedWorkflows))} KiB per cached one)`
+        `${noop.cycles} waiting (${growth(noop.workerRssBeforeMiB, noop.workerRssWaitingMiB, noop.cycles, cachedWorkflows)})`
       : '',
   ].filter(Boolean);
   return [
