@@ -25,26 +25,35 @@ const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
  */
 export async function readWorkflowListing(page: Page, timeoutMs = 15_000): Promise<WorkflowListing> {
   const countLabel = page.getByTestId('workflow-count');
-  const rowLocator = page.getByTestId('workflows-summary-configurable-table-row');
   await countLabel.waitFor({ timeout: timeoutMs });
   const deadline = Date.now() + timeoutMs;
-  let count = Number.NaN;
-  let rowCount = -1;
+  let listing: WorkflowListing | undefined;
   while (Date.now() < deadline) {
-    count = Number(squash((await countLabel.textContent()) ?? ''));
-    rowCount = await rowLocator.count();
-    if (Number.isInteger(count) && rowCount === Math.min(count, PAGE_SIZE)) break;
+    listing = await readOnce(page);
+    // The count and the rows arrive separately (the count can show 0 for a moment): only a page whose count, read
+    // before and after the rows, agrees with them is settled.
+    const countAfter = await readCount(page);
+    if (Number.isInteger(listing.count) && listing.count === countAfter) {
+      if (listing.rows.length === Math.min(listing.count, PAGE_SIZE)) return listing;
+    }
     await page.waitForTimeout(100);
   }
-  if (!Number.isInteger(count) || rowCount !== Math.min(count, PAGE_SIZE)) {
-    throw new Error(`Temporal UI did not settle: it announces ${count} workflows but shows ${rowCount} rows`);
-  }
+  throw new Error(
+    `Temporal UI did not settle: it announces ${listing?.count} workflows but shows ${listing?.rows.length} rows`,
+  );
+}
 
+async function readCount(page: Page): Promise<number> {
+  return Number(squash((await page.getByTestId('workflow-count').textContent()) ?? ''));
+}
+
+async function readOnce(page: Page): Promise<WorkflowListing> {
+  const count = await readCount(page);
   const headers = (await page.locator('th[data-testid^="workflows-summary-table-header-cell-"]').allTextContents()).map(
     squash,
   );
   const rows: WorkflowRow[] = [];
-  for (const row of await rowLocator.all()) {
+  for (const row of await page.getByTestId('workflows-summary-configurable-table-row').all()) {
     const cells = (await row.getByTestId('workflows-summary-table-body-cell').allTextContents()).map(squash);
     rows.push(Object.fromEntries(headers.map((header, i) => [header, cells[i] ?? ''])));
   }
