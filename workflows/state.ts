@@ -73,6 +73,11 @@ export function newCharge(
   };
 }
 
+/** iamport holds the charge, or may (a registration cut short): it must be revoked before it is dropped or replaced. */
+export function mayBeHeldByIamport(pending: PendingCharge): boolean {
+  return pending.registered || pending.maybe_registered === true;
+}
+
 /** The same charge again under a new merchant_uid (after iamport revoked the old one), with current key and amount. */
 export function replacementCharge(state: SubscriptionState, createdAtMs: number, old: PendingCharge): PendingCharge {
   return newCharge(state, createdAtMs, Date.parse(old.charge_at), old.failures);

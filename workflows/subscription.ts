@@ -24,7 +24,16 @@ import { validateCommand } from './commands';
 import { FAILURE } from './failure-types';
 import * as messages from './messages';
 import { CustomerUidKey, NextChargeAtKey, PlanAmountKey, SubscriptionStatusKey } from './search-attributes';
-import { advanceCycle, initialState, iso, newCharge, reanchor, recordPayment, replacementCharge } from './state';
+import {
+  advanceCycle,
+  initialState,
+  iso,
+  mayBeHeldByIamport,
+  newCharge,
+  reanchor,
+  recordPayment,
+  replacementCharge,
+} from './state';
 import {
   DEFAULT_PAYMENT_RESULT_GRACE,
   DEFAULT_TIMEZONE,
@@ -245,7 +254,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
    */
   async function revokePending(): Promise<boolean> {
     const pending = state.pending_charge;
-    if (!pending?.registered && !pending?.maybe_registered) return true;
+    if (!pending || !mayBeHeldByIamport(pending)) return true;
     const result = await call('revoking the pending charge', () =>
       iamport.unscheduleCharge({ customer_uid: pending.customer_uid, merchant_uid: pending.merchant_uid }),
     );
@@ -333,7 +342,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         }
         state.plan = { ...state.plan, ...stripUndefined(change) };
         if (!pending) return;
-        if (!pending.registered && !pending.maybe_registered) {
+        if (!mayBeHeldByIamport(pending)) {
           pending.amount = state.plan.amount;
         } else if (pending.amount !== state.plan.amount || change.name !== undefined) {
           // Re-register at the new amount; if iamport already executed the old one, the change starts next cycle.
@@ -354,7 +363,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
             const retry = state.pending_charge!;
             state.pending_charge = newCharge(state, createdAtMs, Date.now(), retry.failures);
           }
-        } else if (pending?.registered || pending?.maybe_registered) {
+        } else if (pending && mayBeHeldByIamport(pending)) {
           await revokePending();
         } else if (pending) {
           pending.customer_uid = state.customer_uid;
