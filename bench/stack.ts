@@ -99,6 +99,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   ownTemporal?.start();
   const relay =
     options.relayConcurrency > 0 ? startWebhookRelay(relayPort, apiUrl, options.relayConcurrency) : undefined;
+  const heapEnv = options.nodeHeapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${options.nodeHeapMb}` } : {};
   const cacheEnv =
     options.cachedWorkflows !== undefined ? { WORKER_CACHED_WORKFLOWS: String(options.cachedWorkflows) } : {};
   const stack = await startLocalStack({
@@ -112,7 +113,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       PAYMENT_RESULT_GRACE: BENCH_PAYMENT_RESULT_GRACE,
       // the worker registers charges with PUBLIC_URL + the webhook path as their notice_url
       ...(relay ? { PUBLIC_URL: relay.url } : {}),
-      ...(options.nodeHeapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${options.nodeHeapMb}` } : {}),
+      ...heapEnv,
       ...cacheEnv,
     },
   });
@@ -126,7 +127,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       TEMPORAL_TASK_QUEUE: NOOP_TASK_QUEUE,
       METRICS_PORT: String(noopMetrics),
       COUNTS_PORT: String(noopCounts),
-      ...(options.nodeHeapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${options.nodeHeapMb}` } : {}),
+      ...heapEnv,
       ...cacheEnv,
     },
     logFile: join(dataDir, 'logs', 'noop-worker.log'),

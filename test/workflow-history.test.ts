@@ -4,45 +4,30 @@
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TEST_CARDS } from '../src/sandbox';
 import { workflowIdFor } from '../workflows/ids';
 import { cancel, pause, resume, updatePaymentMethod } from '../workflows/messages';
 import { recordHistory } from './helpers/histories';
-import { startDevServer } from './helpers/temporal';
-import { eventually, startBillingStack, type BillingStack } from './helpers/stack';
-import {
-  issueKey,
-  startSubscription,
-  SUBSCRIPTION_SEARCH_ATTRIBUTES,
-  uniqueId,
-  waitForState,
-} from './helpers/subscriptions';
+import { useDevServerStack } from './helpers/dev-server-stack';
+import { eventually } from './helpers/stack';
+import { issueKey, startSubscription, uniqueId, waitForState } from './helpers/subscriptions';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-let env: TestWorkflowEnvironment;
-let stack: BillingStack;
-
-beforeAll(async () => {
-  env = await startDevServer({ searchAttributes: SUBSCRIPTION_SEARCH_ATTRIBUTES });
-  stack = await startBillingStack(env, { sandbox: { tickMs: 100 } });
-});
-afterAll(async () => {
-  await stack?.teardown();
-  await env?.teardown();
-});
+const billing = useDevServerStack();
 
 async function runsOf(subscriptionId: string): Promise<WorkflowExecutionInfo[]> {
   const runs: WorkflowExecutionInfo[] = [];
-  for await (const run of stack.client.workflow.list({ query: `WorkflowId="${workflowIdFor(subscriptionId)}"` })) {
+  for await (const run of billing.stack.client.workflow.list({
+    query: `WorkflowId="${workflowIdFor(subscriptionId)}"`,
+  })) {
     runs.push(run);
   }
   return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
 }
 
 async function historyOf(subscriptionId: string, runId: string) {
-  return stack.client.workflow.getHandle(workflowIdFor(subscriptionId), runId).fetchHistory();
+  return billing.stack.client.workflow.getHandle(workflowIdFor(subscriptionId), runId).fetchHistory();
 }
 
 /** Temporal Cloud bills a start or continue-as-new, each activity, signal, timer and search-attribute upsert. */
@@ -60,13 +45,13 @@ function billableActions(events: temporal.api.history.v1.IHistoryEvent[]): Recor
 
 it('keeps every happy cycle in its own short run: bounded history, at most 6 billable actions', async () => {
   const id = uniqueId('hist');
-  const customer = await issueKey(stack.iamport, `cust-${id}`);
-  await startSubscription(stack.client, stack.taskQueue, {
+  const customer = await issueKey(billing.stack.iamport, `cust-${id}`);
+  await startSubscription(billing.stack.client, billing.stack.taskQueue, {
     subscription_id: id,
     customer_uid: customer,
     plan: { name: 'History', amount: 1000, interval: 'PT2S' },
   });
-  await waitForState(stack.client, id, (s) => s.totals.paid_count >= 3);
+  await waitForState(billing.stack.client, id, (s) => s.totals.paid_count >= 3);
   const runs = await eventually(async () => {
     const all = await runsOf(id);
     return all.filter((r) => r.status.name === 'CONTINUED_AS_NEW').length >= 3 ? all : undefined;
@@ -86,22 +71,22 @@ it('keeps every happy cycle in its own short run: bounded history, at most 6 bil
   expect(events.length).toBeLessThanOrEqual(30);
   recordHistory('happy-cycle', history);
 
-  await stack.client.workflow.getHandle(workflowIdFor(id)).executeUpdate(cancel, { args: [{}] });
+  await billing.stack.client.workflow.getHandle(workflowIdFor(id)).executeUpdate(cancel, { args: [{}] });
 });
 
 it('records a dunning cycle and the lifecycle commands for the replay test', async () => {
   const id = uniqueId('rec');
-  const declining = await issueKey(stack.iamport, `bad-${id}`, TEST_CARDS.insufficientBalance);
-  const handle = await startSubscription(stack.client, stack.taskQueue, {
+  const declining = await issueKey(billing.stack.iamport, `bad-${id}`, TEST_CARDS.insufficientBalance);
+  const handle = await startSubscription(billing.stack.client, billing.stack.taskQueue, {
     subscription_id: id,
     customer_uid: declining,
     plan: { name: 'Recorded', amount: 2000, interval: 'PT3S' },
     dunning: { retry_delays: ['PT1S'], final_action: 'unpaid' },
   });
-  await waitForState(stack.client, id, (s) => s.status === 'unpaid');
-  const good = await issueKey(stack.iamport, `good-${id}`);
+  await waitForState(billing.stack.client, id, (s) => s.status === 'unpaid');
+  const good = await issueKey(billing.stack.iamport, `good-${id}`);
   await handle.executeUpdate(updatePaymentMethod, { args: [{ customer_uid: good }] });
-  await waitForState(stack.client, id, (s) => s.status === 'active' && s.pending_charge?.registered === true);
+  await waitForState(billing.stack.client, id, (s) => s.status === 'active' && s.pending_charge?.registered === true);
   const dunningRun = (await runsOf(id))[0];
   const dunningHistory = await historyOf(id, dunningRun.runId);
   const dunningActions = billableActions(dunningHistory.events ?? []);
@@ -112,7 +97,7 @@ it('records a dunning cycle and the lifecycle commands for the replay test', asy
 
   await handle.executeUpdate(pause);
   await handle.executeUpdate(resume);
-  await waitForState(stack.client, id, (s) => s.totals.paid_count === 2);
+  await waitForState(billing.stack.client, id, (s) => s.totals.paid_count === 2);
   await handle.executeUpdate(cancel, { args: [{ at_period_end: true }] });
   const final = await handle.result();
   expect(final.status).toBe('canceled');
@@ -121,6 +106,6 @@ it('records a dunning cycle and the lifecycle commands for the replay test', asy
     const run = (await runsOf(id)).at(-1);
     return run?.status.name === 'COMPLETED' ? run : undefined;
   });
-  expect(lastRun.runId).toBe((await stack.client.workflow.getHandle(workflowIdFor(id)).describe()).runId);
+  expect(lastRun.runId).toBe((await billing.stack.client.workflow.getHandle(workflowIdFor(id)).describe()).runId);
   recordHistory('pause-resume-cancel-at-period-end', await historyOf(id, lastRun.runId));
 });
