@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import { describeInterval, parseInterval } from '../workflows/calendar';
 import { workflowIdFor, subscriptionIdFromMerchantUid } from '../workflows/ids';
 import type { subscriptionWorkflow } from '../workflows';
+import type { SubscriptionView } from '../workflows/view';
 import * as messages from '../workflows/messages';
-import { CustomerUidKey, NextChargeAtKey, PlanAmountKey, SubscriptionStatusKey } from '../workflows/search-attributes';
+import { searchAttributePairs, searchValuesOf } from '../workflows/search-attributes';
 import { initialState } from '../workflows/state';
 import {
   DEFAULT_DUNNING,
@@ -18,7 +18,6 @@ import {
   DEFAULT_TIMEZONE,
   type PaymentNotification,
   type SubscriptionInput,
-  type SubscriptionState,
   type SubscriptionStatus,
 } from '../workflows/types';
 import { SubscriptionError, toSubscriptionError } from './client-errors';
@@ -112,12 +111,9 @@ export class SubscriptionClient {
       created_at: createdAt,
     };
     const initial = initialState(input, createdAtMs);
-    const searchAttributes: SearchAttributePair[] = [
-      { key: SubscriptionStatusKey, value: initial.status },
-      { key: CustomerUidKey, value: input.customer_uid },
-      { key: NextChargeAtKey, value: new Date(initial.anchor_at) },
-      { key: PlanAmountKey, value: input.plan.amount },
-    ];
+    const searchAttributes = searchAttributePairs(
+      searchValuesOf({ ...initial, next_charge_at: initial.anchor_at, customer_uid: input.customer_uid }),
+    );
     const handle = await this.call(subscriptionId, this.callTimeoutMs, () =>
       this.client.workflow.start<typeof subscriptionWorkflow>(WORKFLOW_TYPE, {
         workflowId: workflowIdFor(subscriptionId),
@@ -152,35 +148,40 @@ export class SubscriptionClient {
   }
 
   /** The subscription's state; also answers for a recently ended (canceled) subscription. */
-  async getState(subscriptionId: string): Promise<SubscriptionState> {
+  async getState(subscriptionId: string): Promise<SubscriptionView> {
     const id = validate(subscriptionIdSchema, subscriptionId, 'subscription_id');
     return this.call(id, this.callTimeoutMs, () => this.handle(id).query(messages.getState));
   }
 
-  async cancel(subscriptionId: string, request: messages.CancelRequest = {}): Promise<SubscriptionState> {
+  async cancel(subscriptionId: string, request: messages.CancelRequest = {}): Promise<SubscriptionView> {
     const args = validate(cancelRequestSchema, request);
     return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.cancel, { args: [args] }));
   }
 
-  async undoCancel(subscriptionId: string): Promise<SubscriptionState> {
+  async undoCancel(subscriptionId: string): Promise<SubscriptionView> {
     return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.undoCancel));
   }
 
-  async pause(subscriptionId: string): Promise<SubscriptionState> {
+  async pause(subscriptionId: string): Promise<SubscriptionView> {
     return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.pause));
   }
 
-  async resume(subscriptionId: string): Promise<SubscriptionState> {
+  async resume(subscriptionId: string): Promise<SubscriptionView> {
     return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.resume));
   }
 
-  async changePlan(subscriptionId: string, change: messages.PlanChange): Promise<SubscriptionState> {
+  /** After needs_attention that waits for an operator (a refunded or unverifiable payment): charge the period again. */
+  async retry(subscriptionId: string): Promise<SubscriptionView> {
+    return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.retry));
+  }
+
+  async changePlan(subscriptionId: string, change: messages.PlanChange): Promise<SubscriptionView> {
     const args = validate(planChangeSchema, change);
     return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.changePlan, { args: [args] }));
   }
 
   /** Points the subscription at another billing key (customer_uid). Issue the key first when it is new. */
-  async updatePaymentMethod(subscriptionId: string, change: messages.PaymentMethodChange): Promise<SubscriptionState> {
+  async updatePaymentMethod(subscriptionId: string, change: messages.PaymentMethodChange): Promise<SubscriptionView> {
     const args = validate(paymentMethodChangeSchema, change);
     return this.update(subscriptionId, (handle) =>
       handle.executeUpdate(messages.updatePaymentMethod, { args: [args] }),
@@ -228,8 +229,8 @@ export class SubscriptionClient {
 
   private async update(
     subscriptionId: string,
-    run: (handle: WorkflowHandle<typeof subscriptionWorkflow>) => Promise<SubscriptionState>,
-  ): Promise<SubscriptionState> {
+    run: (handle: WorkflowHandle<typeof subscriptionWorkflow>) => Promise<SubscriptionView>,
+  ): Promise<SubscriptionView> {
     const id = validate(subscriptionIdSchema, subscriptionId, 'subscription_id');
     try {
       return await this.call(id, this.updateTimeoutMs, () => run(this.handle(id)));

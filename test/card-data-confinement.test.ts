@@ -8,7 +8,7 @@ import { createIamportClient } from '../src/iamport';
 import { startSandbox, type SandboxHandle } from '../src/sandbox';
 import { WEBHOOK_PATH } from '../src/server/paths';
 import { SUBSCRIPTION_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import type { SubscriptionState } from '../workflows/types';
+import type { SubscriptionView } from '../workflows/view';
 import { startBillingServer, type BillingServer } from './helpers/billing-server';
 import { eventually, SANDBOX_KEY, SANDBOX_SECRET, workflowBundle } from './helpers/stack';
 import { startDevServer } from './helpers/temporal';
@@ -65,7 +65,7 @@ describe('card data stays out of Temporal and the logs', () => {
     // the first charge runs and is verified: the workflow has recorded inputs, activities, a signal and a new run
     await eventually(async () => {
       const res = await server.api('GET', '/subscriptions/confined-1');
-      return (res.body as SubscriptionState).recent_payments?.[0]?.status === 'paid';
+      return (res.body as SubscriptionView).recent_payments?.[0]?.status === 'paid';
     });
     worker.shutdown();
     await workerDone;

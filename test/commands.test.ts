@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { validateCommand } from '../workflows/commands';
 import type { OperatorCommand } from '../workflows/messages';
 import { initialState } from '../workflows/state';
-import type { SubscriptionState, SubscriptionStatus } from '../workflows/types';
+import type { BillingStatus as SubscriptionStatus, SubscriptionState } from '../workflows/types';
 
 function stateWith(status: SubscriptionStatus, extra: Partial<SubscriptionState> = {}): SubscriptionState {
   const state = initialState(

@@ -9,7 +9,7 @@ import { WEBHOOK_PATH } from '../src/server/paths';
 import { SUBSCRIPTION_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { CustomerUidKey, NextChargeAtKey, PlanAmountKey, SubscriptionStatusKey } from '../workflows/search-attributes';
 import { workflowIdFor } from '../workflows/ids';
-import type { SubscriptionState } from '../workflows/types';
+import type { SubscriptionView } from '../workflows/view';
 import { API_TOKEN, request, startBillingServer, type BillingServer } from './helpers/billing-server';
 import { eventually, SANDBOX_KEY, SANDBOX_SECRET, workflowBundle } from './helpers/stack';
 import { startDevServer } from './helpers/temporal';
@@ -63,10 +63,10 @@ describe('HTTP server over Temporal, the iamport sandbox and a billing worker', 
     await env?.teardown();
   });
 
-  const getState = async (id: string): Promise<SubscriptionState> => {
+  const getState = async (id: string): Promise<SubscriptionView> => {
     const res = await server.api('GET', `/subscriptions/${id}`);
     expect(res.status).toBe(200);
-    return res.body as SubscriptionState;
+    return res.body as SubscriptionView;
   };
 
   describe('signup', () => {

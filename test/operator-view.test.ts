@@ -12,7 +12,8 @@ import { startLocalStack, type LocalStack } from '../src/local-stack/stack';
 import { TEST_CARDS } from '../src/sandbox/test-cards';
 import { PROJECT_ROOT } from '../src/temporal-binaries';
 import { workflowIdFor } from '../workflows/ids';
-import type { SubscriptionState, SubscriptionStatus } from '../workflows/types';
+import type { SubscriptionStatus } from '../workflows/types';
+import type { SubscriptionView } from '../workflows/view';
 import { findChromium, launchChromium, type LaunchedBrowser } from './helpers/browser';
 import { freePorts } from './helpers/free-port';
 import { configureColumns, readWorkflowListing, workflowListUrl, type WorkflowListing } from './helpers/temporal-ui';
@@ -83,7 +84,7 @@ describe('operator view: Temporal UI filtered by subscription search attributes'
   let chromium: LaunchedBrowser | undefined;
   let page: Page;
 
-  async function api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<SubscriptionState> {
+  async function api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<SubscriptionView> {
     const response = await fetch(`${stack!.urls.api}${path}`, {
       method,
       headers: { authorization: `Bearer ${stack!.apiToken}`, 'content-type': 'application/json' },
@@ -91,10 +92,10 @@ describe('operator view: Temporal UI filtered by subscription search attributes'
     });
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    return JSON.parse(text) as SubscriptionState;
+    return JSON.parse(text) as SubscriptionView;
   }
 
-  async function waitForState(id: string, done: (state: SubscriptionState) => boolean): Promise<void> {
+  async function waitForState(id: string, done: (state: SubscriptionView) => boolean): Promise<void> {
     const state = await settle(() => api('GET', `/subscriptions/${id}`), done, 30_000);
     if (!done(state)) {
       throw new Error(`subscription ${id} stuck in ${state.status} (waiting for ${state.waiting_for})`);

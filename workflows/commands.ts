@@ -88,6 +88,11 @@ export function validateCommand(state: SubscriptionState, command: OperatorComma
     case 'updatePaymentMethod':
       validateCustomerUid(command.args?.customer_uid);
       return;
+    case 'retry':
+      if (!state.attention || state.attention.kind === 'unexpected') {
+        throw conflict('nothing to retry: the subscription does not wait for an operator');
+      }
+      return;
     default:
       throw invalid(`unknown command ${JSON.stringify((command as { command?: unknown }).command)}`);
   }

@@ -8,4 +8,6 @@ export const FAILURE = {
   chargeRejected: 'ChargeRejected',
   /** any other refusal: not retried */
   rejected: 'IamportRejected',
+  /** an answer that cannot be classified: not retried by the activity; the workflow needs attention and retries */
+  unexpected: 'IamportUnexpected',
 } as const;

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PaymentNotification, Plan, SubscriptionState } from './types';
+import type { PaymentNotification, Plan } from './types';
+import type { SubscriptionView } from './view';
 
 /** iamport's webhook, forwarded by the HTTP receiver. The workflow verifies it before believing it. */
 export const paymentNotification = defineSignal<[PaymentNotification]>('paymentNotification');
@@ -14,12 +15,14 @@ export interface PaymentMethodChange {
 }
 
 /** Updates answer with the subscription's state after the change, or fail with the reason it was refused. */
-export const cancel = defineUpdate<SubscriptionState, [CancelRequest]>('cancel');
-export const undoCancel = defineUpdate<SubscriptionState, []>('undoCancel');
-export const pause = defineUpdate<SubscriptionState, []>('pause');
-export const resume = defineUpdate<SubscriptionState, []>('resume');
-export const changePlan = defineUpdate<SubscriptionState, [PlanChange]>('changePlan');
-export const updatePaymentMethod = defineUpdate<SubscriptionState, [PaymentMethodChange]>('updatePaymentMethod');
+export const cancel = defineUpdate<SubscriptionView, [CancelRequest]>('cancel');
+export const undoCancel = defineUpdate<SubscriptionView, []>('undoCancel');
+export const pause = defineUpdate<SubscriptionView, []>('pause');
+export const resume = defineUpdate<SubscriptionView, []>('resume');
+export const changePlan = defineUpdate<SubscriptionView, [PlanChange]>('changePlan');
+export const updatePaymentMethod = defineUpdate<SubscriptionView, [PaymentMethodChange]>('updatePaymentMethod');
+/** After needs_attention that only an operator can clear: charge the period again under a new merchant_uid. */
+export const retry = defineUpdate<SubscriptionView, []>('retry');
 
 /**
  * The same commands as a signal, for operators in Temporal UI (which sends signals): e.g.
@@ -31,10 +34,11 @@ export type OperatorCommand =
   | { command: 'pause' }
   | { command: 'resume' }
   | { command: 'changePlan'; args: PlanChange }
-  | { command: 'updatePaymentMethod'; args: PaymentMethodChange };
+  | { command: 'updatePaymentMethod'; args: PaymentMethodChange }
+  | { command: 'retry' };
 export const operatorCommand = defineSignal<[OperatorCommand]>('operatorCommand');
 
-export const getState = defineQuery<SubscriptionState>('getState');
+export const getState = defineQuery<SubscriptionView>('getState');
 
 /** Type names of the ApplicationFailures an update fails with; the HTTP server maps them to status codes. */
 export const REJECTION = {

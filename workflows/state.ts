@@ -87,7 +87,8 @@ export function recordPayment(state: SubscriptionState, record: PaymentRecord): 
   state.recent_payments = [record, ...state.recent_payments].slice(0, RECENT_PAYMENTS_KEPT);
   if (record.status === 'failed') {
     state.totals.failed_count += 1;
-  } else {
+  } else if (record.status === 'paid') {
+    // A payment iamport already shows as refunded (cancelled) pays for nothing.
     state.totals.paid_count += 1;
     state.totals.paid_amount += record.amount;
   }

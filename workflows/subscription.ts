@@ -1,639 +1,365 @@
 import {
-  ActivityCancellationType,
-  ActivityFailure,
-  type ActivityOptions,
-  ApplicationFailure,
   allHandlersFinished,
-  CancellationScope,
+  ApplicationFailure,
   condition,
-  isCancellation,
+  currentUpdateInfo,
   makeContinueAsNewFunc,
+  metricMeter,
   patched,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
-  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
-import type { BillingActivities } from '../activities';
-import { durationToMs } from './calendar';
-import { validateCommand } from './commands';
-import { FAILURE } from './failure-types';
+import { INTERRUPTED, IamportCalls, reads, registrations, revokes } from './iamport-calls';
+import { subscriptionWorkflowV1 } from './legacy/subscription-v1';
+import type { SubscriptionInput as LegacyInput } from './legacy/types-v1';
 import * as messages from './messages';
-import { CustomerUidKey, NextChargeAtKey, PlanAmountKey, SubscriptionStatusKey } from './search-attributes';
+import { SubscriptionModel } from './model';
+import { PATCH } from './patches';
 import {
-  advanceCycle,
-  initialState,
-  iso,
-  mayBeHeldByIamport,
-  newCharge,
-  reanchor,
-  recordPayment,
-  replacementCharge,
-} from './state';
-import {
-  DEFAULT_PAYMENT_RESULT_GRACE,
-  DEFAULT_TIMEZONE,
-  type PaymentNotification,
-  type PaymentSummary,
-  type PendingCharge,
-  type SubscriptionInput,
-  type SubscriptionState,
-} from './types';
-import { judgePayment } from './verify';
+  CustomerUidKey,
+  NextChargeAtKey,
+  PlanAmountKey,
+  searchAttributeChanges,
+  searchAttributePairs,
+  searchValuesOf,
+  SubscriptionStatusKey,
+  type SubscriptionSearchValues,
+} from './search-attributes';
+import type { PaymentNotification, PendingCharge, SubscriptionInput, SubscriptionStatus } from './types';
+import type { SubscriptionView } from './view';
 
-// Each call retries with backoff for a few minutes; past that the workflow records the outage in its state and keeps
-// trying, so a long iamport outage never loses the cycle and operators can see it.
-const ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '45 seconds',
-  scheduleToCloseTimeout: '3 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: [FAILURE.chargeRejected, FAILURE.rejected],
-  },
-};
-const iamport = proxyActivities<BillingActivities>(ACTIVITY_OPTIONS);
-// Cancelling a registration waits until no attempt is running: once the workflow moves on to revoke the
-// merchant_uid, no registration request of this activity can still reach iamport after the revoke.
-const iamportRegistration = proxyActivities<BillingActivities>({
-  ...ACTIVITY_OPTIONS,
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+/** Continue-as-new past this many events even if Temporal has not suggested it yet. */
+const MAX_HISTORY_EVENTS = 2_000;
 
-/** patched() ids of changes made while subscriptions may be running (README: Upgrading workflow code). */
-const PATCH = {
-  registerRetriesWhenDue: 'register-retries-when-due',
-  statusBeforeContinueAsNew: 'status-before-continue-as-new',
-  commandsInterruptCalls: 'commands-interrupt-iamport-calls',
-} as const;
-
-/** What an interruptible call returns when a command stopped it. */
-const INTERRUPTED = Symbol('interrupted by a command');
-
-const OUTAGE_BACKOFF_MS = [60_000, 120_000, 300_000, 600_000, 1_800_000];
-const LOOKUP_BACKOFF_MS = [60_000, 120_000, 240_000, 480_000, 900_000, 1_800_000, 3_600_000];
+const needsAttention = metricMeter.createCounter(
+  'subscription_needs_attention',
+  'count',
+  'Times a subscription stopped charging until its cause goes away or an operator acts',
+);
 
 interface QueuedCommand {
   command: messages.OperatorCommand;
+  /** when its update or signal was accepted: the time the caller's answer speaks of */
+  acceptedAtMs: number;
+  updateId?: string;
+  fromSignal?: boolean;
   done: boolean;
   error?: unknown;
+  result?: SubscriptionView;
 }
 
-export async function subscriptionWorkflow(input: SubscriptionInput): Promise<SubscriptionState> {
-  const timeZone = input.timezone ?? DEFAULT_TIMEZONE;
-  const graceMs = durationToMs(input.payment_result_grace ?? DEFAULT_PAYMENT_RESULT_GRACE);
-  const createdAtMs = Date.parse(input.created_at);
-  const state: SubscriptionState = input.state ?? initialState(input, Date.now());
-  if (!input.state && state.status !== 'canceled') {
-    state.pending_charge = newCharge(state, createdAtMs, Date.parse(state.anchor_at), 0);
-    state.next_charge_at = state.pending_charge.charge_at;
+/**
+ * One subscription, for its whole life. Each run is one billing cycle: register the charge with iamport's schedule
+ * API → wait for its webhook → verify the payment with iamport → on success continue-as-new into the next cycle; on
+ * failure, dunning. Commands (cancel, pause, plan and card changes) are applied between steps and interrupt a call
+ * that is still retrying. Nothing an iamport answer or a caller sends can fail the workflow: what cannot be classified
+ * shows as `needs_attention` and stops charging until the cause goes away or an operator acts.
+ */
+export async function subscriptionWorkflow(input: SubscriptionInput): Promise<SubscriptionView> {
+  // Runs recorded before the restructure replay (and finish their cycle) in the code that recorded them.
+  if (!patched(PATCH.subscriptionCoreV2)) {
+    return (await subscriptionWorkflowV1(input as unknown as LegacyInput)) as unknown as SubscriptionView;
   }
 
+  const model = new SubscriptionModel(input, Date.now());
   const commands: QueuedCommand[] = [];
-  const notifications: PaymentNotification[] = [];
-  /** imp_uids already fetched for the pending charge: duplicates of a notification cost nothing. */
-  const checkedImpUids = new Set<string>();
-  /** a result found while revoking a charge, handled by the main loop like a verified notification */
-  let discovered: PaymentSummary | undefined;
-  let resultDeadlineMs = 0;
-  let lookups = 0;
+  /** webhooks not handled yet; carried across continue-as-new */
+  const notifications: PaymentNotification[] = [...(input.notifications ?? [])];
+  const calls = new IamportCalls(model, waitingFor);
 
   // ---- messages --------------------------------------------------------------------------------------------------
-  setHandler(messages.getState, () => state);
+  setHandler(messages.getState, () => model.view());
   setHandler(messages.paymentNotification, (notification) => {
     if (typeof notification?.imp_uid === 'string' && typeof notification?.merchant_uid === 'string') {
-      notifications.push(notification);
+      notifications.push({ imp_uid: notification.imp_uid, merchant_uid: notification.merchant_uid, status: '' });
     } else {
-      state.totals.ignored_notifications += 1;
+      model.state.totals.ignored_notifications += 1;
     }
   });
   setHandler(messages.operatorCommand, (command) => {
-    try {
-      validateCommand(state, command);
-      commands.push({ command, done: false });
-    } catch (error) {
-      state.last_error = {
-        message: `operator command refused: ${errorMessage(error)}`,
-        type: 'InvalidCommand',
-        at: now(),
-      };
-    }
+    commands.push({ command, acceptedAtMs: Date.now(), fromSignal: true, done: false });
   });
-  /** An update that queues its command for the main loop and answers with the state once it is applied. */
   function commandUpdate<A extends unknown[]>(toCommand: (...args: A) => messages.OperatorCommand) {
     return {
-      handler: async (...args: A): Promise<SubscriptionState> => {
-        const queued: QueuedCommand = { command: toCommand(...args), done: false };
+      handler: async (...args: A): Promise<SubscriptionView> => {
+        const updateId = currentUpdateInfo()?.id;
+        // A retried request of an update applied in an earlier run (same id): its command is not applied twice.
+        if (updateId && model.updateApplied(updateId)) return model.view();
+        const queued: QueuedCommand = { command: toCommand(...args), acceptedAtMs: Date.now(), updateId, done: false };
         commands.push(queued);
         await condition(() => queued.done);
         if (queued.error) throw queued.error;
-        return state;
+        return queued.result!;
       },
-      validator: (...args: A): void => validateCommand(state, toCommand(...args)),
+      validator: (...args: A): void => {
+        const updateId = currentUpdateInfo()?.id;
+        if (updateId && model.updateConflicts(updateId)) {
+          throw ApplicationFailure.create({
+            type: messages.REJECTION.conflict,
+            message: 'this Idempotency-Key was used for another request',
+            nonRetryable: true,
+          });
+        }
+        if (updateId && model.updateApplied(updateId)) return;
+        model.validate(toCommand(...args));
+      },
     };
   }
-  const cancelUpdate = commandUpdate((args: messages.CancelRequest) => ({ command: 'cancel', args }));
-  setHandler(messages.cancel, cancelUpdate.handler, { validator: cancelUpdate.validator });
-  const undoCancelUpdate = commandUpdate(() => ({ command: 'undoCancel' }));
-  setHandler(messages.undoCancel, undoCancelUpdate.handler, { validator: undoCancelUpdate.validator });
-  const pauseUpdate = commandUpdate(() => ({ command: 'pause' }));
-  setHandler(messages.pause, pauseUpdate.handler, { validator: pauseUpdate.validator });
-  const resumeUpdate = commandUpdate(() => ({ command: 'resume' }));
-  setHandler(messages.resume, resumeUpdate.handler, { validator: resumeUpdate.validator });
-  const changePlanUpdate = commandUpdate((args: messages.PlanChange) => ({ command: 'changePlan', args }));
-  setHandler(messages.changePlan, changePlanUpdate.handler, { validator: changePlanUpdate.validator });
-  const paymentMethodUpdate = commandUpdate((args: messages.PaymentMethodChange) => ({
-    command: 'updatePaymentMethod',
-    args,
-  }));
-  setHandler(messages.updatePaymentMethod, paymentMethodUpdate.handler, { validator: paymentMethodUpdate.validator });
+  const updates = {
+    cancel: commandUpdate((args: messages.CancelRequest) => ({ command: 'cancel', args })),
+    undoCancel: commandUpdate(() => ({ command: 'undoCancel' })),
+    pause: commandUpdate(() => ({ command: 'pause' })),
+    resume: commandUpdate(() => ({ command: 'resume' })),
+    changePlan: commandUpdate((args: messages.PlanChange) => ({ command: 'changePlan', args })),
+    updatePaymentMethod: commandUpdate((args: messages.PaymentMethodChange) => ({
+      command: 'updatePaymentMethod',
+      args,
+    })),
+    retry: commandUpdate(() => ({ command: 'retry' })),
+  };
+  setHandler(messages.cancel, updates.cancel.handler, { validator: updates.cancel.validator });
+  setHandler(messages.undoCancel, updates.undoCancel.handler, { validator: updates.undoCancel.validator });
+  setHandler(messages.pause, updates.pause.handler, { validator: updates.pause.validator });
+  setHandler(messages.resume, updates.resume.handler, { validator: updates.resume.validator });
+  setHandler(messages.changePlan, updates.changePlan.handler, { validator: updates.changePlan.validator });
+  setHandler(messages.updatePaymentMethod, updates.updatePaymentMethod.handler, {
+    validator: updates.updatePaymentMethod.validator,
+  });
+  setHandler(messages.retry, updates.retry.handler, { validator: updates.retry.validator });
 
   // ---- operator visibility ---------------------------------------------------------------------------------------
-  const searchAttributes = () => ({
-    status: state.status,
-    customerUid: state.customer_uid,
-    nextChargeAt: state.next_charge_at,
-    planAmount: state.plan.amount,
-  });
   const initial = workflowInfo().typedSearchAttributes;
-  let published: Partial<ReturnType<typeof searchAttributes>> = {
-    status: initial.get(SubscriptionStatusKey) as SubscriptionState['status'] | undefined,
+  let published: Partial<SubscriptionSearchValues> = {
+    status: initial.get(SubscriptionStatusKey) as SubscriptionStatus | undefined,
     customerUid: initial.get(CustomerUidKey),
     nextChargeAt: initial.get(NextChargeAtKey)?.toISOString(),
     planAmount: initial.get(PlanAmountKey),
   };
-  /** Upserts only what changed: each upsert is a billed action on Temporal Cloud. */
   function publish(): void {
-    const current = searchAttributes();
-    const changes: SearchAttributeUpdatePair[] = [];
-    if (current.status !== published.status) changes.push({ key: SubscriptionStatusKey, value: current.status });
-    if (current.customerUid !== published.customerUid)
-      changes.push({ key: CustomerUidKey, value: current.customerUid });
-    if (current.planAmount !== published.planAmount) changes.push({ key: PlanAmountKey, value: current.planAmount });
-    if (current.nextChargeAt !== published.nextChargeAt) {
-      changes.push({
-        key: NextChargeAtKey,
-        value: current.nextChargeAt ? new Date(current.nextChargeAt) : null,
-      } as SearchAttributeUpdatePair);
-    }
+    const current = searchValuesOf(model.view());
+    const changes = searchAttributeChanges(published, current);
     if (changes.length > 0) upsertSearchAttributes(changes);
+    if (current.status === 'needs_attention' && published.status !== 'needs_attention') needsAttention.add(1);
     published = current;
   }
   function waitingFor(text: string): void {
-    if (state.waiting_for !== text) {
-      state.waiting_for = text;
-      setCurrentDetails(`**${state.status}** · cycle ${state.cycle} · ${text}`);
+    if (model.state.waiting_for !== text) {
+      model.state.waiting_for = text;
+      setCurrentDetails(`**${model.view().status}** · cycle ${model.state.cycle} · ${text}`);
     }
   }
+  const commandWaiting = () => commands.length > 0;
 
-  // ---- iamport calls ---------------------------------------------------------------------------------------------
-  /** Runs an activity; during an iamport outage records it in the state and keeps retrying with backoff. */
-  async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await run();
-      } catch (error) {
-        if (!isOutage(error)) throw error;
-        state.last_error = { message: `${what}: ${errorMessage(error)}`, type: outageType(error), at: now() };
-        waitingFor(`iamport unavailable while ${what}; retrying`);
-        await sleep(OUTAGE_BACKOFF_MS[Math.min(attempt, OUTAGE_BACKOFF_MS.length - 1)]);
-      }
+  // ---- the loop --------------------------------------------------------------------------------------------------
+  publish();
+  for (;;) {
+    await applyCommands();
+    if (notifications.length > 0) {
+      await verifyNotification(notifications.shift()!);
+      continue;
     }
+    if (historyIsLong()) await continueAsNew();
+    const step = model.nextStep(Date.now());
+    publish();
+    switch (step.kind) {
+      case 'next_cycle':
+        await continueAsNew();
+        continue; // a command canceled the subscription before the cycle could continue
+      case 'ended':
+        break;
+      case 'idle':
+        waitingFor(step.why);
+        await condition(() => commands.length > 0 || notifications.length > 0 || historyIsLong());
+        continue;
+      case 'wait':
+        waitingFor(`${step.why} at ${new Date(step.untilMs).toISOString()}`);
+        await condition(() => commands.length > 0 || notifications.length > 0, Math.max(step.untilMs - Date.now(), 1));
+        continue;
+      case 'period_end':
+        model.endAtPeriodEnd();
+        continue;
+      case 'register':
+        await register(step.charge);
+        continue;
+      case 'await_result':
+        waitingFor(`payment result of ${step.charge.merchant_uid} (due ${step.charge.scheduled_at})`);
+        await condition(
+          () => commands.length > 0 || notifications.length > 0,
+          Math.max(step.deadlineMs - Date.now(), 1),
+        );
+        continue;
+      case 'look_up':
+        await lookUp(step.charge);
+        continue;
+      case 'revoke':
+        await revokePending();
+        continue;
+    }
+    break;
   }
 
-  /**
-   * call(), stopped by a command that arrives meanwhile: no further attempt starts, the attempt in flight finishes
-   * (its result is used when it succeeded), and an outage wait ends at once. The command is then applied at once
-   * instead of after minutes of retries: a cancel must not wait while a past-due registration may still go through.
-   * Used for registrations only: reads gain nothing from it, and cancelling an activity that completes at the same
-   * moment is refused by Temporal's Java test server (the real server records it as a no-op).
-   */
-  async function callUntilCommand<T>(what: string, run: () => Promise<T>): Promise<T | typeof INTERRUPTED> {
-    const callScope = new CancellationScope();
-    const watchScope = new CancellationScope();
-    let interrupted = false;
-    watchScope
-      .run(() => condition(() => commands.length > 0))
-      .then(
-        () => {
-          // Runs recorded before this change applied commands only after the call: they replay that way.
-          if (!patched(PATCH.commandsInterruptCalls)) return;
-          interrupted = true;
-          callScope.cancel();
-        },
-        () => undefined, // the call finished first and cancelled the watch
+  waitingFor('nothing: canceled');
+  publish();
+  // Let any update that is still returning finish before the run closes.
+  await condition(allHandlersFinished);
+  return model.view();
+
+  // ---- steps -----------------------------------------------------------------------------------------------------
+  /** Registers the charge; a command or a webhook for it interrupts a registration that is still retrying. */
+  async function register(charge: PendingCharge): Promise<void> {
+    waitingFor(`registering ${charge.merchant_uid} with iamport`);
+    const webhookForIt = () => notifications.some((n) => n.merchant_uid === charge.merchant_uid);
+    const interrupt = () => commandWaiting() || webhookForIt();
+    for (let failures = 0; ; failures++) {
+      const result = await calls.attempt(
+        'registering a charge',
+        () =>
+          registrations.registerCharge({
+            customer_uid: charge.customer_uid,
+            merchant_uid: charge.merchant_uid,
+            amount: charge.amount,
+            name: model.state.plan.name,
+            charge_at: charge.charge_at,
+            buyer: model.state.buyer,
+          }),
+        interrupt,
       );
-    try {
-      return await callScope.run(() => call(what, run));
-    } catch (error) {
-      if (interrupted && isCancellation(error)) return INTERRUPTED;
-      throw error;
-    } finally {
-      watchScope.cancel();
+      if (result.kind === 'ok') {
+        if (result.value.outcome === 'scheduled') model.registered(result.value.scheduled_at);
+        else model.registrationRefused(result.value.reason, Date.now());
+        return;
+      }
+      // The request may have reached iamport: from here on, iamport may hold this merchant_uid.
+      model.registrationInterrupted();
+      if (result.kind === 'interrupted') return;
+      // Out of time: before sleeping through a backoff, ask iamport whether the registration went through.
+      const found = await calls.attempt(
+        'looking up a charge',
+        () => reads.lookupCharge(charge.merchant_uid),
+        interrupt,
+      );
+      if (found.kind === 'ok' && found.value.schedule_status !== 'missing') {
+        if (found.value.schedule_status === 'scheduled' && found.value.scheduled_at && !found.value.payment) {
+          model.registered(found.value.scheduled_at);
+        } else {
+          model.lookedUp(found.value, Date.now());
+        }
+        return;
+      }
+      if (await calls.backoff('registering a charge', failures, interrupt)) return;
     }
   }
 
-  /** iamport holds the pending charge (confirmed by its answer, or learned while revoking it). */
-  function markRegistered(pending: PendingCharge, scheduledAt: string): void {
-    pending.registered = true;
-    delete pending.maybe_registered;
-    pending.scheduled_at = scheduledAt;
-    resultDeadlineMs = Date.parse(scheduledAt) + graceMs;
-    lookups = 0;
-    checkedImpUids.clear();
-  }
-
-  /**
-   * Takes the pending charge back from iamport. Returns true when nothing can charge any more; false when iamport
-   * has already executed it (the result is then handled like a notification) or its fate is not known yet.
-   */
-  async function revokePending(): Promise<boolean> {
-    const pending = state.pending_charge;
-    if (!pending || !mayBeHeldByIamport(pending)) return true;
-    const result = await call('revoking the pending charge', () =>
-      iamport.unscheduleCharge({ customer_uid: pending.customer_uid, merchant_uid: pending.merchant_uid }),
+  /** Fetches the payment a webhook names, unless it is a copy or not about the pending charge. */
+  async function verifyNotification(notification: PaymentNotification): Promise<void> {
+    if (model.triage(notification) !== 'verify') return;
+    waitingFor(`verifying payment ${notification.imp_uid}`);
+    const payment = await calls.retrying(
+      'verifying a payment',
+      () => reads.fetchPayment(notification.imp_uid),
+      commandWaiting,
     );
-    if (result.revoked || result.schedule_status === 'missing') {
-      pending.registered = false;
-      state.pending_charge = replacementCharge(state, createdAtMs, pending);
-      return true;
+    if (payment === INTERRUPTED) {
+      // A command comes first; the webhook is verified after it.
+      model.forgetCheck(notification.imp_uid);
+      notifications.unshift(notification);
+      return;
     }
-    const verdict = result.payment ? judgePayment(result.payment, pending) : undefined;
-    if (verdict?.kind === 'paid' || verdict?.kind === 'failed' || verdict?.kind === 'cancelled') {
-      discovered = verdict.payment;
-    }
-    // A registration cut short did reach iamport, which is running it: wait for its result like any other.
-    if (!pending.registered) markRegistered(pending, iso(Math.max(Date.parse(pending.charge_at), Date.now())));
-    return false;
+    model.fetched(notification.imp_uid, payment, Date.now());
+  }
+
+  /** No verified result by the deadline: ask iamport what became of the schedule. */
+  async function lookUp(charge: PendingCharge): Promise<void> {
+    waitingFor(`looking up ${charge.merchant_uid} (no webhook yet)`);
+    const found = await calls.retrying(
+      'looking up a charge',
+      () => reads.lookupCharge(charge.merchant_uid),
+      commandWaiting,
+    );
+    if (found === INTERRUPTED) return;
+    if (model.lookedUp(found, Date.now()).revoke) await revokePending();
+  }
+
+  /** Takes the pending charge back from iamport; false when iamport is running it (its result is then awaited). */
+  async function revokePending(): Promise<boolean> {
+    const pending = model.pending;
+    if (!pending) return true;
+    waitingFor(`revoking ${pending.merchant_uid}`);
+    const result = await calls.retrying('revoking the pending charge', () =>
+      revokes.revokeCharge({
+        customer_uid: pending.customer_uid,
+        merchant_uid: pending.merchant_uid,
+        amount: pending.amount,
+        name: model.state.plan.name,
+        charge_at: pending.charge_at,
+      }),
+    );
+    // retrying() without an interrupt condition never answers INTERRUPTED.
+    return result === INTERRUPTED ? false : model.revocation(result, Date.now());
   }
 
   // ---- commands --------------------------------------------------------------------------------------------------
-  async function drainCommands(): Promise<void> {
+  async function applyCommands(): Promise<void> {
     while (commands.length > 0) {
       const queued = commands.shift()!;
       try {
-        validateCommand(state, queued.command); // the state may have moved since the validator ran
-        await apply(queued.command);
+        model.validate(queued.command); // the state may have moved since the validator ran
+        let revoked = true;
+        if (model.needsRevocation(queued.command)) {
+          revoked = await revokePending();
+          model.validate(queued.command); // a payment settled by the revoke may have moved the state again
+        }
+        model.apply(queued.command, queued.acceptedAtMs, Date.now(), revoked);
       } catch (error) {
-        queued.error = error;
+        queued.error = asRefusal(error);
+        if (queued.fromSignal) {
+          const message = `operator command ${queued.command?.command} refused: ${(queued.error as Error).message}`;
+          model.state.last_error = { message, type: 'InvalidCommand', at: new Date().toISOString() };
+        }
       }
+      if (queued.updateId && !queued.error) model.updateDone(queued.updateId, Date.now());
+      queued.result = model.view();
       queued.done = true;
       publish();
     }
   }
 
-  async function apply(command: messages.OperatorCommand): Promise<void> {
-    switch (command.command) {
-      case 'cancel': {
-        if (command.args?.at_period_end) {
-          state.cancel_at_period_end = true;
-          state.next_charge_at = undefined;
-          await revokePending();
-          return;
-        }
-        const revoked = await revokePending();
-        state.status = 'canceled';
-        state.canceled_at = now();
-        state.cancel_at_period_end = false;
-        state.next_charge_at = undefined;
-        // Not revoked: iamport is executing it; the loop settles its result before the workflow ends.
-        if (revoked) state.pending_charge = undefined;
-        return;
-      }
-      case 'undoCancel':
-        state.cancel_at_period_end = false;
-        state.next_charge_at = state.pending_charge?.charge_at;
-        return;
-      case 'pause': {
-        if (!(await revokePending())) {
-          throw ApplicationFailure.create({
-            type: messages.REJECTION.conflict,
-            message: 'iamport is executing the pending charge right now; try again in a minute',
-            nonRetryable: true,
-          });
-        }
-        state.status = 'paused';
-        state.paused_at = now();
-        state.pending_charge = undefined;
-        state.next_charge_at = undefined;
-        return;
-      }
-      case 'resume': {
-        // Documented choice: resuming charges at once and starts the billing calendar again from now.
-        reanchor(state, Date.now());
-        state.status = 'active';
-        state.paused_at = undefined;
-        state.pending_charge = newCharge(state, createdAtMs, Date.now(), 0);
-        state.next_charge_at = state.pending_charge.charge_at;
-        return;
-      }
-      case 'changePlan': {
-        const change = command.args;
-        const pending = state.pending_charge;
-        if (change.interval !== undefined && change.interval !== state.plan.interval) {
-          // The next charge keeps its time; periods after it follow the new interval from there.
-          const nextMs = pending ? Date.parse(pending.charge_at) : Date.now();
-          reanchor(state, nextMs);
-        }
-        state.plan = { ...state.plan, ...stripUndefined(change) };
-        if (!pending) return;
-        if (!mayBeHeldByIamport(pending)) {
-          pending.amount = state.plan.amount;
-        } else if (pending.amount !== state.plan.amount || change.name !== undefined) {
-          // Re-register at the new amount; if iamport already executed the old one, the change starts next cycle.
-          await revokePending();
-        }
-        return;
-      }
-      case 'updatePaymentMethod': {
-        state.customer_uid = command.args.customer_uid;
-        const pending = state.pending_charge;
-        if (state.status === 'unpaid') {
-          // Recovery after dunning gave up: charge now and start the calendar again from now.
-          reanchor(state, Date.now());
-          state.status = 'past_due';
-          state.pending_charge = newCharge(state, createdAtMs, Date.now(), 0);
-        } else if (state.status === 'past_due' && pending) {
-          if (await revokePending()) {
-            const retry = state.pending_charge!;
-            state.pending_charge = newCharge(state, createdAtMs, Date.now(), retry.failures);
-          }
-        } else if (pending && mayBeHeldByIamport(pending)) {
-          await revokePending();
-        } else if (pending) {
-          pending.customer_uid = state.customer_uid;
-        }
-        state.next_charge_at = state.pending_charge?.charge_at;
-        return;
-      }
-    }
+  // ---- continue-as-new -------------------------------------------------------------------------------------------
+  function historyIsLong(): boolean {
+    const info = workflowInfo();
+    return notifications.length === 0 && (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS);
   }
 
-  // ---- results ---------------------------------------------------------------------------------------------------
-  async function handleNotification(notification: PaymentNotification): Promise<void> {
-    const pending = state.pending_charge;
-    if (!pending?.registered || notification.merchant_uid !== pending.merchant_uid) {
-      countStray(notification);
-      return;
-    }
-    if (checkedImpUids.has(notification.imp_uid)) {
-      state.totals.duplicate_notifications += 1;
-      return;
-    }
-    checkedImpUids.add(notification.imp_uid);
-    waitingFor(`verifying payment ${notification.imp_uid}`);
-    const payment = await call('verifying a payment', () => iamport.fetchPayment(notification.imp_uid));
-    const verdict = judgePayment(payment, pending);
-    if (verdict.kind === 'unverified') {
-      state.totals.ignored_notifications += 1;
-    } else if (verdict.kind === 'not_final') {
-      checkedImpUids.delete(notification.imp_uid);
-    } else {
-      await settle(verdict.payment, 'webhook');
-    }
-  }
-
-  /** No webhook by the deadline: ask iamport what became of the schedule. Never registers a second charge blindly. */
-  async function reconcile(): Promise<void> {
-    const pending = state.pending_charge!;
-    waitingFor(`looking up ${pending.merchant_uid} (no webhook yet)`);
-    const found = await call('looking up a charge', () => iamport.lookupCharge(pending.merchant_uid));
-    const verdict = found.payment ? judgePayment(found.payment, pending) : undefined;
-    if (verdict && verdict.kind !== 'unverified' && verdict.kind !== 'not_final') {
-      state.totals.reconciliations += 1;
-      await settle(verdict.payment, 'lookup');
-      return;
-    }
-    if (found.schedule_status === 'revoked' || found.schedule_status === 'missing') {
-      // Revoked outside this workflow (or lost by iamport): register the period's charge again.
-      pending.registered = false;
-      if (found.schedule_status === 'revoked') state.pending_charge = replacementCharge(state, createdAtMs, pending);
-      return;
-    }
-    if (state.status === 'canceled' && found.schedule_status === 'scheduled' && (await revokePending())) {
-      // Canceled while iamport was about to run the charge; it is revoked now, nothing is left to settle.
-      state.pending_charge = undefined;
-      return;
-    }
-    resultDeadlineMs = Date.now() + LOOKUP_BACKOFF_MS[Math.min(lookups++, LOOKUP_BACKOFF_MS.length - 1)];
-  }
-
-  /** Counts a notification that is not about the pending charge: a late copy of a handled one, or a stray. */
-  function countStray(notification: PaymentNotification): void {
-    const seen = state.recent_payments.some((p) => p.merchant_uid === notification.merchant_uid);
-    if (seen) state.totals.duplicate_notifications += 1;
-    else state.totals.ignored_notifications += 1;
-  }
-
-  /** A verified result of the pending charge. */
-  async function settle(payment: PaymentSummary, via: 'webhook' | 'lookup'): Promise<void> {
-    const pending = state.pending_charge!;
-    recordPayment(state, {
-      imp_uid: payment.imp_uid,
-      merchant_uid: payment.merchant_uid,
-      amount: payment.amount,
-      status: payment.status === 'failed' ? 'failed' : payment.status === 'cancelled' ? 'cancelled' : 'paid',
-      at: payment.at ?? now(),
-      cycle: state.cycle,
-      attempt: pending.attempt,
-      fail_reason: payment.fail_reason,
-      via,
-    });
-    if (payment.status === 'failed') {
-      dunning(pending, payment.fail_reason ?? 'declined');
-    } else if (state.status === 'canceled') {
-      state.pending_charge = undefined;
-    } else {
-      advanceCycle(state, createdAtMs, timeZone);
-      await continueToNextCycle();
-    }
-  }
-
-  function dunning(failed: PendingCharge, reason: string): void {
-    if (state.status === 'canceled') {
-      state.pending_charge = undefined;
-      return;
-    }
-    const failures = failed.failures + 1;
-    const delays = state.dunning.retry_delays;
-    if (failures <= delays.length) {
-      state.status = 'past_due';
-      // Counted from the failure, but never before the charge itself was due (a refusal can come at registration).
-      const retryFrom = Math.max(Date.now(), Date.parse(failed.charge_at));
-      state.pending_charge = newCharge(state, createdAtMs, retryFrom + durationToMs(delays[failures - 1]), failures);
-      state.next_charge_at = state.pending_charge.charge_at;
-    } else if (state.dunning.final_action === 'unpaid') {
-      state.status = 'unpaid';
-      state.pending_charge = undefined;
-      state.next_charge_at = undefined;
-    } else {
-      state.status = 'canceled';
-      state.canceled_at = now();
-      state.pending_charge = undefined;
-      state.next_charge_at = undefined;
-    }
-    state.last_error = { message: `payment failed: ${reason}`, type: 'PaymentFailed', at: now() };
-    publish();
-  }
-
-  async function registerPending(): Promise<void> {
-    const pending = state.pending_charge!;
-    waitingFor(`registering ${pending.merchant_uid} with iamport`);
-    try {
-      const registered = await callUntilCommand('registering a charge', () =>
-        iamportRegistration.registerCharge({
-          customer_uid: pending.customer_uid,
-          merchant_uid: pending.merchant_uid,
-          amount: pending.amount,
-          name: state.plan.name,
-          charge_at: pending.charge_at,
-          buyer: state.buyer,
-        }),
-      );
-      if (registered === INTERRUPTED) {
-        // Commands come first; registering the same merchant_uid again later is harmless (idempotent).
-        pending.maybe_registered = true;
-        return;
-      }
-      markRegistered(pending, registered.scheduled_at);
-      state.next_charge_at = registered.scheduled_at;
-      publish();
-    } catch (error) {
-      const rejected = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure;
-      if (!rejected || (error.cause as ApplicationFailure).type !== FAILURE.chargeRejected) throw error;
-      // iamport refused the charge itself (e.g. the billing key is gone): a failed payment, so dunning applies.
-      const reason = (error.cause as ApplicationFailure).message;
-      recordPayment(state, {
-        imp_uid: null,
-        merchant_uid: pending.merchant_uid,
-        amount: pending.amount,
-        status: 'failed',
-        at: now(),
-        cycle: state.cycle,
-        attempt: pending.attempt,
-        fail_reason: reason,
-        via: 'registration',
-      });
-      dunning(pending, reason);
-    }
-  }
-
-  async function continueToNextCycle(): Promise<void> {
+  async function continueAsNew(): Promise<void> {
     // Handlers still running would be cut off by continue-as-new: let queued commands finish first.
     for (;;) {
-      await drainCommands();
-      if (state.status === 'canceled') return;
+      await applyCommands();
+      if (model.state.status === 'canceled') return;
       if (allHandlersFinished() && commands.length === 0) break;
       await condition(() => commands.length > 0 || allHandlersFinished());
     }
-    // Notifications still queued can only be about charges already settled: count them, the next run starts clean.
-    notifications.splice(0).forEach(countStray);
-    const next = searchAttributes();
-    if (next.status !== published.status && patched(PATCH.statusBeforeContinueAsNew)) {
-      // A closed run keeps its search attributes: without this, a subscription that recovered from past_due would
-      // still match SubscriptionStatus="past_due" through its old run. Status changes are rare; happy cycles skip it.
-      upsertSearchAttributes([{ key: SubscriptionStatusKey, value: next.status }]);
-    }
-    const typedSearchAttributes: SearchAttributePair[] = [
-      { key: SubscriptionStatusKey, value: next.status },
-      { key: CustomerUidKey, value: next.customerUid },
-      { key: PlanAmountKey, value: next.planAmount },
-    ];
-    if (next.nextChargeAt) typedSearchAttributes.push({ key: NextChargeAtKey, value: new Date(next.nextChargeAt) });
-    waitingFor('continuing as new into the next cycle');
-    // The new run starts with its search attributes set, so a happy cycle needs no separate upsert.
-    await makeContinueAsNewFunc<typeof subscriptionWorkflow>({ typedSearchAttributes })({ ...input, state });
-  }
-
-  // ---- the loop --------------------------------------------------------------------------------------------------
-  publish();
-  for (;;) {
-    await drainCommands();
-    const pending = state.pending_charge;
-    if (discovered) {
-      const payment = discovered;
-      discovered = undefined;
-      if (pending) await settle(payment, 'lookup');
-      continue;
-    }
-    if (state.status === 'canceled' && !pending?.registered) break;
-    if (state.status === 'paused' || state.status === 'unpaid' || !pending) {
-      waitingFor(state.status === 'unpaid' ? 'a new payment method' : 'resume');
-      await condition(() => commands.length > 0);
-      continue;
-    }
-    if (state.cancel_at_period_end && !pending.registered) {
-      const endMs = Date.parse(pending.charge_at);
-      if (Date.now() >= endMs) {
-        state.status = 'canceled';
-        state.canceled_at = iso(endMs);
-        state.pending_charge = undefined;
-        break;
-      }
-      waitingFor(`the end of the paid period at ${pending.charge_at}, then cancel`);
-      await condition(() => commands.length > 0, endMs - Date.now());
-      continue;
-    }
-    if (!pending.registered) {
-      // A retry is registered when it falls due: if iamport refuses registrations (e.g. the billing key is gone),
-      // registering ahead would use up every retry at once instead of one per dunning delay.
-      // (Runs that registered retries ahead before this change keep doing so when replayed: hence the patch.)
-      const dueInMs = Date.parse(pending.charge_at) - Date.now();
-      if (pending.failures > 0 && dueInMs > 0 && patched(PATCH.registerRetriesWhenDue)) {
-        waitingFor(`retry ${pending.failures} of the declined charge at ${pending.charge_at}`);
-        await condition(() => commands.length > 0, dueInMs);
-        continue;
-      }
-      await registerPending();
-      continue;
-    }
-    waitingFor(`payment result of ${pending.merchant_uid} (due ${pending.scheduled_at})`);
-    const arrived = await condition(
-      () => commands.length > 0 || notifications.length > 0,
-      Math.max(resultDeadlineMs - Date.now(), 1),
-    );
-    if (commands.length > 0) continue;
-    if (arrived && notifications.length > 0) await handleNotification(notifications.shift()!);
-    else if (!arrived) await reconcile();
-  }
-
-  state.next_charge_at = undefined;
-  waitingFor('nothing: canceled');
-  publish();
-  // Let any update that is still returning finish before the run closes.
-  await condition(allHandlersFinished);
-  return state;
-
-  // ---- helpers ---------------------------------------------------------------------------------------------------
-  function now(): string {
-    return iso(Date.now());
+    const next = searchValuesOf(model.view());
+    // A closed run keeps its search attributes: without this, a subscription that recovered from past_due would still
+    // match SubscriptionStatus="past_due" through its old run. Status changes are rare; happy cycles skip it.
+    if (next.status !== published.status) upsertSearchAttributes([{ key: SubscriptionStatusKey, value: next.status }]);
+    waitingFor('continuing as new');
+    await makeContinueAsNewFunc<typeof subscriptionWorkflow>({ typedSearchAttributes: searchAttributePairs(next) })({
+      ...input,
+      state: model.state,
+      // Webhooks still queued go with it: the next run verifies them (or counts them as copies of settled ones).
+      notifications: notifications.splice(0),
+    });
   }
 }
 
-function isOutage(error: unknown): boolean {
-  if (!(error instanceof ActivityFailure)) return false;
-  const cause = error.cause;
-  if (cause instanceof TimeoutFailure) return true;
-  return (
-    cause instanceof ApplicationFailure && (cause.type === FAILURE.unavailable || cause.type === FAILURE.authFailed)
-  );
-}
-
-function outageType(error: unknown): string {
-  const cause = (error as ActivityFailure).cause;
-  return cause instanceof ApplicationFailure && cause.type ? cause.type : 'IamportTimeout';
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** A refused command fails its update with an ApplicationFailure; anything else would fail the workflow task. */
+function asRefusal(error: unknown): ApplicationFailure {
+  if (error instanceof ApplicationFailure) return error;
+  return ApplicationFailure.create({
+    type: 'InternalError',
+    message: `the command could not be applied: ${error instanceof Error ? error.message : String(error)}`,
+    nonRetryable: true,
+  });
 }

@@ -4,7 +4,13 @@
  * (UTC), readable as they are in Temporal UI. No card data ever appears here.
  */
 
-export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'paused' | 'unpaid' | 'canceled';
+/** The billing status the workflow keeps. */
+export type BillingStatus = 'trialing' | 'active' | 'past_due' | 'paused' | 'unpaid' | 'canceled';
+/**
+ * What callers see: the billing status, or `needs_attention` while the workflow cannot tell what became of a charge
+ * (or met an answer it cannot classify) and has stopped charging until the cause goes away or an operator acts.
+ */
+export type SubscriptionStatus = BillingStatus | 'needs_attention';
 
 export interface Plan {
   /** shown on the card statement; iamport allows 40 characters */
@@ -50,6 +56,12 @@ export interface PendingCharge {
   scheduled_at?: string;
   /** how many dunning retries have failed before this attempt */
   failures: number;
+  /** when to look the charge up if no verified result has come (charge time + grace, then the lookup backoff) */
+  result_deadline_at?: string;
+  /** lookups that found no final result yet */
+  lookups?: number;
+  /** imp_uids already fetched for this charge: duplicates of a notification cost nothing */
+  checked_imp_uids?: string[];
 }
 
 export type PaymentOutcome = 'paid' | 'failed' | 'cancelled';
@@ -65,8 +77,8 @@ export interface PaymentRecord {
   cycle: number;
   attempt: number;
   fail_reason?: string;
-  /** how the result was learned: the webhook, or a lookup after the grace period */
-  via: 'webhook' | 'lookup' | 'registration';
+  /** how the result was learned: the webhook, a lookup after the grace period, or iamport's answer to a revoke */
+  via: 'webhook' | 'lookup' | 'registration' | 'revoke';
 }
 
 export interface Period {
@@ -92,9 +104,29 @@ export interface LastError {
   at: string;
 }
 
+/** Why the workflow stopped charging and waits for the cause to go away or for an operator. */
+export interface Attention {
+  reason: string;
+  since: string;
+  /** `unexpected`: an iamport answer it cannot classify (clears itself when the call succeeds); `refunded`: the
+   * period's payment was refunded at iamport; `unverifiable`: iamport executed the charge but its payment cannot be
+   * verified. The last two clear only when an operator acts (retry, cancel, pause, new card). */
+  kind: 'unexpected' | 'refunded' | 'unverifiable';
+}
+
+/** An applied update, kept across continue-as-new so a retried request (same update id) is not applied twice. */
+export interface AppliedUpdate {
+  id: string;
+  at: string;
+}
+
+/**
+ * The state the workflow carries across continue-as-new. Internal: callers see SubscriptionView (workflows/view.ts),
+ * so a field here can change without breaking a merchant.
+ */
 export interface SubscriptionState {
   subscription_id: string;
-  status: SubscriptionStatus;
+  status: BillingStatus;
   customer_uid: string;
   plan: Plan;
   buyer?: Buyer;
@@ -120,6 +152,10 @@ export interface SubscriptionState {
   last_error?: LastError;
   /** what the workflow is waiting for right now, in words */
   waiting_for: string;
+  /** set while the subscription needs attention */
+  attention?: Attention;
+  /** the newest updates applied, newest first (at most RECENT_UPDATES_KEPT) */
+  recent_updates?: AppliedUpdate[];
 }
 
 /** What starts a subscription. */
@@ -140,9 +176,12 @@ export interface SubscriptionInput {
   created_at: string;
   /** the state carried across continue-as-new; absent on the first run */
   state?: SubscriptionState;
+  /** webhooks received but not handled when the previous run continued as new */
+  notifications?: PaymentNotification[];
 }
 
 export const RECENT_PAYMENTS_KEPT = 12;
+export const RECENT_UPDATES_KEPT = 20;
 export const DEFAULT_DUNNING: DunningPolicy = { retry_delays: ['P1D', 'P3D', 'P5D', 'P7D'], final_action: 'cancel' };
 export const DEFAULT_PAYMENT_RESULT_GRACE = 'PT15M';
 export const DEFAULT_TIMEZONE = 'Asia/Seoul';

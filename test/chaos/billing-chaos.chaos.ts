@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_FAULTS, type SandboxFaultsPatch } from '../../src/sandbox/faults';
 import { startLocalStack, type LocalStack } from '../../src/local-stack/stack';
-import type { SubscriptionState } from '../../workflows/types';
+import type { SubscriptionView } from '../../workflows/view';
 import { cancelsAcceptedAt } from './cancel-acceptance';
 import { auditLedger, type Findings, type Snapshot } from './ledger-audit';
 import { figuresTable, measure } from './figures';
@@ -213,6 +213,6 @@ async function takeSnapshot(
     registeredAt: scheduleRegistrations(sandboxLog),
     atMs,
     ledger,
-    states: new Map<string, SubscriptionState | undefined>(planned.map((p, i) => [p.id, states[i]])),
+    states: new Map<string, SubscriptionView | undefined>(planned.map((p, i) => [p.id, states[i]])),
   };
 }

@@ -1,5 +1,5 @@
 import type { SandboxLedger } from '../../src/sandbox/ledger';
-import type { SubscriptionState } from '../../workflows/types';
+import type { SubscriptionView } from '../../workflows/view';
 import type { PlannedSubscription, Role } from './population';
 import type { CancelRecord, SignupResult } from './subscription-api';
 
@@ -7,7 +7,7 @@ export interface RunFacts {
   planned: PlannedSubscription[];
   signups: SignupResult[];
   cancels: CancelRecord[];
-  states: Map<string, SubscriptionState | undefined>;
+  states: Map<string, SubscriptionView | undefined>;
   ledger: SandboxLedger;
   chargedAfterAcceptedCancel: { merchant_uid: string; registered_after_ms: number }[];
   /** payments a workflow recorded that the ledger does not show as made (a forged or misread notification) */
@@ -23,8 +23,8 @@ export interface RunFacts {
 
 /** Everything measured in the run, summed over the subscriptions' states and the sandbox's ledger. */
 export function measure(facts: RunFacts) {
-  const states = [...facts.states.values()].filter((s): s is SubscriptionState => s !== undefined);
-  const total = (pick: (s: SubscriptionState) => number) => states.reduce((sum, s) => sum + pick(s), 0);
+  const states = [...facts.states.values()].filter((s): s is SubscriptionView => s !== undefined);
+  const total = (pick: (s: SubscriptionView) => number) => states.reduce((sum, s) => sum + pick(s), 0);
   const webhooks = (kind: string) => facts.ledger.webhooks.filter((w) => w.kind === kind).length;
   const roles = new Map<Role, number>();
   for (const p of facts.planned) roles.set(p.role, (roles.get(p.role) ?? 0) + 1);

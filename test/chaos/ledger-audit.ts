@@ -5,14 +5,14 @@
  */
 import type { LedgerCharge, SandboxLedger } from '../../src/sandbox/ledger';
 import { subscriptionIdFromMerchantUid } from '../../workflows/ids';
-import type { SubscriptionState } from '../../workflows/types';
+import type { SubscriptionView } from '../../workflows/view';
 import { cyclesDueBy, dueAtMs, type PlannedSubscription } from './population';
 import type { CancelRecord } from './subscription-api';
 
 export interface Snapshot {
   /** sandbox time just before the states were read */
   atMs: number;
-  states: Map<string, SubscriptionState | undefined>;
+  states: Map<string, SubscriptionView | undefined>;
   ledger: SandboxLedger;
   /** when the sandbox registered each schedule, by merchant_uid */
   registeredAt: Map<string, number>;
@@ -80,7 +80,7 @@ function chargesBySubscription(ledger: SandboxLedger, planned: PlannedSubscripti
 class SubscriptionAudit {
   private readonly paid: ChargeRef[];
   private readonly failed: ChargeRef[];
-  private readonly state: SubscriptionState | undefined;
+  private readonly state: SubscriptionView | undefined;
 
   constructor(
     private readonly planned: PlannedSubscription,

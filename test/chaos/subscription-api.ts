@@ -1,4 +1,4 @@
-import type { SubscriptionState } from '../../workflows/types';
+import type { SubscriptionView } from '../../workflows/view';
 import { call, errorText, isTransient, retryTransient, sleep, type Answer } from './http';
 import { signupBody, type PlannedSubscription } from './population';
 
@@ -19,7 +19,7 @@ export interface CancelRecord {
   /** when the workflow accepted the first cancel update (from its history; filled in after the cancel rounds) */
   accepted_at_ms?: number;
   /** the state that showed the cancel (the update's answer, or the lookup's) */
-  confirmed?: SubscriptionState;
+  confirmed?: SubscriptionView;
   error?: string;
 }
 
@@ -53,7 +53,7 @@ export class SubscriptionApi {
     const deadline = requestedAt + 240_000;
     let attempts = 0;
     let answer: Answer = { status: 0, body: undefined };
-    const confirmed = (state: SubscriptionState): CancelRecord => ({
+    const confirmed = (state: SubscriptionView): CancelRecord => ({
       id,
       at_period_end: atPeriodEnd,
       requested_at_ms: requestedAt,
@@ -64,7 +64,7 @@ export class SubscriptionApi {
     while (attempts < 8 && Date.now() < deadline) {
       attempts += 1;
       answer = await this.send('POST', `/subscriptions/${id}/cancel`, { at_period_end: atPeriodEnd });
-      if (answer.status === 200) return confirmed(answer.body as SubscriptionState);
+      if (answer.status === 200) return confirmed(answer.body as SubscriptionView);
       if (!isTransient(answer) && !(answer.status === 409 && attempts > 1)) break;
       const state = await this.state(id);
       if (state && (state.status === 'canceled' || (atPeriodEnd && state.cancel_at_period_end)))
@@ -81,12 +81,12 @@ export class SubscriptionApi {
     };
   }
 
-  async state(id: string): Promise<SubscriptionState | undefined> {
+  async state(id: string): Promise<SubscriptionView | undefined> {
     const { answer } = await retryTransient(() => this.send('GET', `/subscriptions/${id}`), {
       tries: 5,
       withinMs: 60_000,
     });
-    return answer.status === 200 ? (answer.body as SubscriptionState) : undefined;
+    return answer.status === 200 ? (answer.body as SubscriptionView) : undefined;
   }
 }
 

@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import { getState } from '../../workflows/messages';
 import { workflowIdFor } from '../../workflows/ids';
 import { SUBSCRIPTION_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import type { SubscriptionInput, SubscriptionState } from '../../workflows/types';
+import type { SubscriptionInput } from '../../workflows/types';
+import type { SubscriptionView } from '../../workflows/view';
 import { subscriptionWorkflow } from '../../workflows';
 import type { IamportClient } from '../../src/iamport';
 import { eventually } from './stack';
@@ -39,7 +40,7 @@ export async function startSubscription(
   });
 }
 
-export async function stateOf(client: Client, subscriptionId: string): Promise<SubscriptionState> {
+export async function stateOf(client: Client, subscriptionId: string): Promise<SubscriptionView> {
   return client.workflow.getHandle(workflowIdFor(subscriptionId)).query(getState);
 }
 
@@ -47,9 +48,9 @@ export async function stateOf(client: Client, subscriptionId: string): Promise<S
 export function waitForState(
   client: Client,
   subscriptionId: string,
-  predicate: (state: SubscriptionState) => boolean,
+  predicate: (state: SubscriptionView) => boolean,
   timeoutMs = 30_000,
-): Promise<SubscriptionState> {
+): Promise<SubscriptionView> {
   return eventually(async () => {
     const state = await stateOf(client, subscriptionId);
     return predicate(state) ? state : undefined;

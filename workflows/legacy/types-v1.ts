@@ -1,0 +1,167 @@
+/**
+ * The subscription's vocabulary, shared by the workflow, the activities, the client and the HTTP server. Field names
+ * are snake_case like iamport's and like the HTTP API, so one shape travels end to end. Times are ISO-8601 strings
+ * (UTC), readable as they are in Temporal UI. No card data ever appears here.
+ */
+
+export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'paused' | 'unpaid' | 'canceled';
+
+export interface Plan {
+  /** shown on the card statement; iamport allows 40 characters */
+  name: string;
+  /** whole KRW, > 0 */
+  amount: number;
+  /** ISO-8601 duration: P1M, P1Y (calendar) or P7D, PT30S (exact time) */
+  interval: string;
+}
+
+export interface Buyer {
+  name?: string;
+  email?: string;
+  tel?: string;
+}
+
+export type FinalAction = 'cancel' | 'unpaid';
+
+export interface DunningPolicy {
+  /** each delay counts from the previous failed attempt */
+  retry_delays: string[];
+  /** what happens when every retry failed */
+  final_action: FinalAction;
+}
+
+/** A charge registered (or about to be) with iamport's schedule API. */
+export interface PendingCharge {
+  merchant_uid: string;
+  customer_uid: string;
+  amount: number;
+  /** 1 = the cycle's first try; retries and re-registrations count up */
+  attempt: number;
+  /** the time the charge is due */
+  charge_at: string;
+  /** true once iamport has confirmed the schedule */
+  registered: boolean;
+  /**
+   * A command cut the registration short after iamport may have received it (its answer was lost or still retrying):
+   * iamport may hold this merchant_uid, so it is revoked before the charge is replaced or dropped.
+   */
+  maybe_registered?: boolean;
+  /** the schedule_at iamport holds (later than charge_at when the charge was registered late) */
+  scheduled_at?: string;
+  /** how many dunning retries have failed before this attempt */
+  failures: number;
+}
+
+export type PaymentOutcome = 'paid' | 'failed' | 'cancelled';
+
+export interface PaymentRecord {
+  /** null when iamport refused the charge before creating a payment */
+  imp_uid: string | null;
+  merchant_uid: string;
+  amount: number;
+  status: PaymentOutcome;
+  /** when iamport paid or failed it */
+  at: string;
+  cycle: number;
+  attempt: number;
+  fail_reason?: string;
+  /** how the result was learned: the webhook, or a lookup after the grace period */
+  via: 'webhook' | 'lookup' | 'registration';
+}
+
+export interface Period {
+  start: string;
+  end: string;
+}
+
+export interface SubscriptionTotals {
+  paid_amount: number;
+  paid_count: number;
+  failed_count: number;
+  /** notifications that did not verify (forged, stale, other subscription's) */
+  ignored_notifications: number;
+  /** notifications for a result already handled */
+  duplicate_notifications: number;
+  /** results learned by looking the schedule up because no webhook came */
+  reconciliations: number;
+}
+
+export interface LastError {
+  message: string;
+  type?: string;
+  at: string;
+}
+
+export interface SubscriptionState {
+  subscription_id: string;
+  status: SubscriptionStatus;
+  customer_uid: string;
+  plan: Plan;
+  buyer?: Buyer;
+  dunning: DunningPolicy;
+  /** 1-based number of the billing cycle being charged or waited for */
+  cycle: number;
+  /** the calendar anchor and the index of the next charge's period relative to it */
+  anchor_at: string;
+  period_index: number;
+  /** the period paid most recently (the customer's entitlement) */
+  current_period?: Period;
+  next_charge_at?: string;
+  pending_charge?: PendingCharge;
+  /** the highest attempt number used in this cycle, so every merchant_uid is new */
+  last_attempt: number;
+  trial_end?: string;
+  cancel_at_period_end: boolean;
+  canceled_at?: string;
+  paused_at?: string;
+  /** newest first, at most RECENT_PAYMENTS_KEPT */
+  recent_payments: PaymentRecord[];
+  totals: SubscriptionTotals;
+  last_error?: LastError;
+  /** what the workflow is waiting for right now, in words */
+  waiting_for: string;
+}
+
+/** What starts a subscription. */
+export interface SubscriptionInput {
+  subscription_id: string;
+  customer_uid: string;
+  plan: Plan;
+  buyer?: Buyer;
+  /** first charge (or trial start); defaults to the start of the workflow */
+  start_at?: string;
+  trial_end?: string;
+  dunning?: DunningPolicy;
+  /** ISO-8601 duration; how long after the charge time to wait for the webhook before looking it up */
+  payment_result_grace?: string;
+  /** IANA zone of the billing calendar, fixed for the subscription's life */
+  timezone?: string;
+  /** when the subscription was created; part of every merchant_uid so a reused subscription id never collides */
+  created_at: string;
+  /** the state carried across continue-as-new; absent on the first run */
+  state?: SubscriptionState;
+}
+
+export const RECENT_PAYMENTS_KEPT = 12;
+export const DEFAULT_DUNNING: DunningPolicy = { retry_delays: ['P1D', 'P3D', 'P5D', 'P7D'], final_action: 'cancel' };
+export const DEFAULT_PAYMENT_RESULT_GRACE = 'PT15M';
+export const DEFAULT_TIMEZONE = 'Asia/Seoul';
+
+/** A payment as the verifying activity reports it: only what the workflow needs to decide, no card data. */
+export interface PaymentSummary {
+  imp_uid: string;
+  merchant_uid: string;
+  customer_uid: string | null;
+  amount: number;
+  status: 'ready' | 'paid' | 'failed' | 'cancelled';
+  /** paid_at / failed_at / cancelled_at, whichever applies */
+  at?: string;
+  fail_reason?: string;
+}
+
+/** The iamport webhook body, forwarded as a signal. Unverified: only a hint. */
+export interface PaymentNotification {
+  imp_uid: string;
+  merchant_uid: string;
+  status: string;
+}
