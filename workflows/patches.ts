@@ -4,6 +4,7 @@
  */
 export const PATCH = {
   /** The restructured subscription core; runs recorded before it replay in workflows/legacy/subscription-v1.ts.
-   * Fixtures: happy-cycle, dunning-then-recovery*, pause-resume-cancel-at-period-end, cancel-while-registering. */
+   * Fixtures: v1-happy-cycle, v1-dunning-then-recovery*, v1-pause-resume-cancel-at-period-end,
+   * v1-cancel-while-registering (test/fixtures/histories). */
   subscriptionCoreV2: 'subscription-core-v2',
 } as const;

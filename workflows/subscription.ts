@@ -31,7 +31,7 @@ import type { PaymentNotification, PendingCharge, SubscriptionInput, Subscriptio
 import type { SubscriptionView } from './view';
 
 /** Continue-as-new past this many events even if Temporal has not suggested it yet. */
-const MAX_HISTORY_EVENTS = 2_000;
+const DEFAULT_HISTORY_LIMIT = 2_000;
 
 const needsAttention = metricMeter.createCounter(
   'subscription_needs_attention',
@@ -329,7 +329,10 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   // ---- continue-as-new -------------------------------------------------------------------------------------------
   function historyIsLong(): boolean {
     const info = workflowInfo();
-    return notifications.length === 0 && (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS);
+    return (
+      notifications.length === 0 &&
+      (info.continueAsNewSuggested || info.historyLength > (input.history_limit ?? DEFAULT_HISTORY_LIMIT))
+    );
   }
 
   async function continueAsNew(): Promise<void> {

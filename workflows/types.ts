@@ -176,6 +176,8 @@ export interface SubscriptionInput {
   created_at: string;
   /** the state carried across continue-as-new; absent on the first run */
   state?: SubscriptionState;
+  /** continue-as-new past this many history events even when Temporal has not suggested it (default 2 000) */
+  history_limit?: number;
   /** webhooks received but not handled when the previous run continued as new */
   notifications?: PaymentNotification[];
 }

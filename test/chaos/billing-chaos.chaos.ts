@@ -12,6 +12,7 @@ import { NO_FAULTS, type SandboxFaultsPatch } from '../../src/sandbox/faults';
 import { startLocalStack, type LocalStack } from '../../src/local-stack/stack';
 import type { SubscriptionView } from '../../workflows/view';
 import { cancelsAcceptedAt } from './cancel-acceptance';
+import { workflowsNotCompleted } from './workflow-outcomes';
 import { auditLedger, type Findings, type Snapshot } from './ledger-audit';
 import { figuresTable, measure } from './figures';
 import { mapLimit, sleep } from './http';
@@ -147,6 +148,7 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
       if (Date.now() - settleStarted > SETTLE_LIMIT_MS) break;
     }
     const settleMs = Date.now() - settleStarted;
+    const notCompleted = await workflowsNotCompleted(stack!.urls.temporal);
 
     const facts = {
       planned,
@@ -177,6 +179,7 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
 
     expect(findings.violations).toEqual([]);
     expect(findings.lags).toEqual([]);
+    expect(notCompleted).toEqual([]);
     expect(chaos.unexpectedExits).toEqual([]);
     expect(chaos.workerKills).toBe(3);
     expect(chaos.temporalRestarts).toBe(1);

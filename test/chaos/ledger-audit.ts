@@ -271,6 +271,9 @@ class SubscriptionAudit {
         );
       }
     } else {
+      if (cancel.confirmed && !cancel.confirmed.cancel_at_period_end && cancel.confirmed.status !== 'canceled') {
+        this.violation(`the cancel at period end was confirmed with a state that does not show it`);
+      }
       // Ends when the last paid period ends, and that period's successor is never charged.
       const paidEnd = iso(dueAtMs(planned, this.paid.length + 1));
       if (state.canceled_at !== paidEnd || (this.paid.length > 0 && state.current_period?.end !== paidEnd)) {
