@@ -8,6 +8,7 @@ export {
   IamportClient,
   DEFAULT_CHARGE_TIMEOUT_MS,
   DEFAULT_LOOKUP_TIMEOUT_MS,
+  type CallOptions,
   type IamportClientOptions,
   type PaymentLookupOptions,
   type SchedulesByCustomerQuery,
