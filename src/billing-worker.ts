@@ -12,6 +12,10 @@ export interface BillingWorkerOptions {
   /** PUBLIC_URL + /iamport-callback/schedule */
   noticeUrl?: string;
   channelKey?: string;
+  /** look payments up with include_sandbox=true (IAMPORT_INCLUDE_SANDBOX); default false */
+  includeSandbox?: boolean;
+  /** "charge now" is scheduled this far ahead (IAMPORT_SCHEDULE_LEAD); default 0 */
+  scheduleLeadMs?: number;
   /**
    * Subscriptions kept in memory between steps (WORKER_CACHED_WORKFLOWS). A subscription sleeps for a whole period
    * between charges, so caching every one would pin memory for nothing; one that falls out of the cache is replayed
@@ -46,6 +50,8 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
       iamport: options.iamport,
       noticeUrl: options.noticeUrl,
       channelKey: options.channelKey,
+      includeSandbox: options.includeSandbox,
+      scheduleLeadMs: options.scheduleLeadMs,
     }),
     ...(options.cachedWorkflows !== undefined ? { maxCachedWorkflows: options.cachedWorkflows } : {}),
     ...options.overrides,

@@ -21,3 +21,4 @@ export {
   type IamportErrorKind,
 } from './errors';
 export * from './types';
+export { IMP_UID_PATTERN, MERCHANT_UID_PATTERN, isUsableImpUid, isUsableMerchantUid } from './ids';
