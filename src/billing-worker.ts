@@ -28,6 +28,8 @@ export interface BillingWorkerOptions {
   overrides?: Partial<WorkerOptions>;
 }
 
+export const HEARTBEAT_THROTTLE = '1 second';
+
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Written by `npm run build` (src/bundle-workflows.ts) next to the compiled code. */
 export const PREBUILT_WORKFLOW_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
@@ -53,6 +55,10 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
       includeSandbox: options.includeSandbox,
       scheduleLeadMs: options.scheduleLeadMs,
     }),
+    // Cancellation reaches an activity only with a heartbeat's answer: send them often, so a command that interrupts
+    // a registration stops its HTTP request within about a second (the SDK default waits up to 30 s).
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     ...(options.cachedWorkflows !== undefined ? { maxCachedWorkflows: options.cachedWorkflows } : {}),
     ...options.overrides,
   });
