@@ -19,6 +19,9 @@ export function toPaymentSummary(payment: Payment): PaymentSummary {
     merchant_uid: payment.merchant_uid,
     customer_uid: payment.customer_uid ?? null,
     amount: payment.amount,
+    // null, never undefined: an absent key marks a summary recorded before these were checked (workflows/verify.ts)
+    currency: payment.currency ?? null,
+    customer_uid_usage: payment.customer_uid_usage ?? null,
     status: payment.status,
     at: isoFromUnix(at),
     fail_reason: payment.fail_reason ?? undefined,

@@ -12,6 +12,10 @@ export interface BillingWorkerOptions {
   /** PUBLIC_URL + /iamport-callback/schedule */
   noticeUrl?: string;
   channelKey?: string;
+  /** look payments up with include_sandbox=true (IAMPORT_INCLUDE_SANDBOX); default false */
+  includeSandbox?: boolean;
+  /** "charge now" is scheduled this far ahead (IAMPORT_SCHEDULE_LEAD); default 0 */
+  scheduleLeadMs?: number;
   /**
    * Subscriptions kept in memory between steps (WORKER_CACHED_WORKFLOWS). A subscription sleeps for a whole period
    * between charges, so caching every one would pin memory for nothing; one that falls out of the cache is replayed
@@ -23,6 +27,8 @@ export interface BillingWorkerOptions {
   /** extra Worker options (e.g. shutdownGraceTime) */
   overrides?: Partial<WorkerOptions>;
 }
+
+export const HEARTBEAT_THROTTLE = '1 second';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Written by `npm run build` (src/bundle-workflows.ts) next to the compiled code. */
@@ -46,7 +52,13 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
       iamport: options.iamport,
       noticeUrl: options.noticeUrl,
       channelKey: options.channelKey,
+      includeSandbox: options.includeSandbox,
+      scheduleLeadMs: options.scheduleLeadMs,
     }),
+    // Cancellation reaches an activity only with a heartbeat's answer: send them often, so a command that interrupts
+    // a registration stops its HTTP request within about a second (the SDK default waits up to 30 s).
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     ...(options.cachedWorkflows !== undefined ? { maxCachedWorkflows: options.cachedWorkflows } : {}),
     ...options.overrides,
   });

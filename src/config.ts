@@ -16,6 +16,19 @@ const isoDuration = (variable: string) =>
     message: `${variable} must be a positive ISO-8601 duration such as PT15M or P1D`,
   });
 
+/** An ISO-8601 duration from zero up to `max`, e.g. PT0S, PT1M. */
+const boundedDuration = (variable: string, max: string) =>
+  z.string().refine(
+    (v) => {
+      const d = Duration.fromISO(v);
+      return d.isValid && d.toMillis() >= 0 && d.toMillis() <= Duration.fromISO(max).toMillis();
+    },
+    { message: `${variable} must be an ISO-8601 duration from PT0S to ${max}, such as PT1M` },
+  );
+
+/** docker-compose passes `${VAR:-}` as an empty string: that means "not set". */
+const emptyAsUnset = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+
 const optionalString = z
   .string()
   .optional()
@@ -31,6 +44,12 @@ const schema = z.object({
   /** iamport's 2026 spec requires channel_key when issuing a billing key; legacy consoles use IAMPORT_PG. */
   IAMPORT_CHANNEL_KEY: optionalString,
   IAMPORT_PG: optionalString,
+  /** "charge now" is scheduled this far ahead: default PT1M against the real iamport, PT0S against a sandbox */
+  IAMPORT_SCHEDULE_LEAD: emptyAsUnset(boundedDuration('IAMPORT_SCHEDULE_LEAD', 'PT1H').optional()),
+  /** look payments up with include_sandbox=true: default false against the real iamport, true against a sandbox */
+  IAMPORT_INCLUDE_SANDBOX: emptyAsUnset(
+    z.enum(['true', 'false'], { message: 'IAMPORT_INCLUDE_SANDBOX must be true or false' }).optional(),
+  ),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: z.url({ message: 'PUBLIC_URL must be an http(s) URL such as https://billing.example.com' }).optional(),
   API_TOKEN: optionalString,
@@ -64,6 +83,10 @@ export interface Config {
     pg?: string;
     /** True when IAMPORT_API_URL is iamport's production API (not a sandbox). */
     isReal: boolean;
+    /** schedule_at is at least now + this (IAMPORT_SCHEDULE_LEAD) */
+    scheduleLeadMs: number;
+    /** count test-mode payments (IAMPORT_INCLUDE_SANDBOX) */
+    includeSandbox: boolean;
   };
   http: {
     port: number;
@@ -101,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       channelKey: raw.IAMPORT_CHANNEL_KEY,
       pg: raw.IAMPORT_PG,
       isReal,
+      scheduleLeadMs: Duration.fromISO(raw.IAMPORT_SCHEDULE_LEAD ?? (isReal ? 'PT1M' : 'PT0S')).toMillis(),
+      includeSandbox: raw.IAMPORT_INCLUDE_SANDBOX ? raw.IAMPORT_INCLUDE_SANDBOX === 'true' : !isReal,
     },
     http: {
       port: raw.PORT,

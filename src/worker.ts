@@ -49,6 +49,8 @@ async function main(): Promise<void> {
     iamport,
     noticeUrl,
     channelKey: config.iamport.channelKey,
+    includeSandbox: config.iamport.includeSandbox,
+    scheduleLeadMs: config.iamport.scheduleLeadMs,
     cachedWorkflows: config.worker.cachedWorkflows,
     overrides: { shutdownGraceTime: SHUTDOWN_GRACE },
   });
@@ -57,6 +59,8 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     task_queue: config.temporal.taskQueue,
     iamport_api_url: config.iamport.apiUrl,
+    include_sandbox: config.iamport.includeSandbox,
+    schedule_lead_ms: config.iamport.scheduleLeadMs,
     notice_url: noticeUrl,
     metrics: config.metricsPort > 0 ? `http://0.0.0.0:${config.metricsPort}/metrics` : 'off',
     cached_workflows: config.worker.cachedWorkflows,

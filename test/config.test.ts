@@ -20,6 +20,30 @@ describe('loadConfig', () => {
     ).toEqual(['10.0.0.1', '10.0.0.2']);
   });
 
+  it('schedules "charge now" a minute ahead and counts no test payment against the real iamport; neither against a sandbox', () => {
+    expect(loadConfig({}).iamport).toMatchObject({ scheduleLeadMs: 60_000, includeSandbox: false });
+    expect(loadConfig({ IAMPORT_API_URL: 'http://127.0.0.1:7070' }).iamport).toMatchObject({
+      scheduleLeadMs: 0,
+      includeSandbox: true,
+    });
+    // Explicit values win; docker-compose's empty values mean "not set".
+    expect(loadConfig({ IAMPORT_SCHEDULE_LEAD: 'PT30S', IAMPORT_INCLUDE_SANDBOX: 'true' }).iamport).toMatchObject({
+      scheduleLeadMs: 30_000,
+      includeSandbox: true,
+    });
+    expect(
+      loadConfig({
+        IAMPORT_API_URL: 'http://sandbox:7070',
+        IAMPORT_SCHEDULE_LEAD: 'PT0S',
+        IAMPORT_INCLUDE_SANDBOX: 'false',
+      }).iamport,
+    ).toMatchObject({ scheduleLeadMs: 0, includeSandbox: false });
+    expect(loadConfig({ IAMPORT_SCHEDULE_LEAD: '', IAMPORT_INCLUDE_SANDBOX: '' }).iamport).toMatchObject({
+      scheduleLeadMs: 60_000,
+      includeSandbox: false,
+    });
+  });
+
   it('reads every variable', () => {
     const config = loadConfig({
       TEMPORAL_ADDRESS: 'temporal:7233',
@@ -52,6 +76,10 @@ describe('loadConfig', () => {
     ['BILLING_TIMEZONE', 'Mars/Olympus'],
     ['WORKER_CACHED_WORKFLOWS', '-1'],
     ['WORKER_CACHED_WORKFLOWS', 'many'],
+    ['IAMPORT_SCHEDULE_LEAD', '1 minute'],
+    ['IAMPORT_SCHEDULE_LEAD', 'PT2H'],
+    ['IAMPORT_SCHEDULE_LEAD', '-PT1M'],
+    ['IAMPORT_INCLUDE_SANDBOX', 'yes'],
   ])('rejects %s=%s with a message naming the variable', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(variable);

@@ -392,9 +392,99 @@ describe('errors', () => {
     expect(error).toMatchObject({ kind: 'network', retryable: true, causeCode: 'ECONNREFUSED' });
   });
 
-  it('rejects an empty id before sending anything', async () => {
-    await expect(client().getPayment('')).rejects.toThrow(TypeError);
-    expect(fake.requestsTo('/payments/')).toHaveLength(0);
+  it('rejects an id that cannot address a resource before sending anything, as an IamportError', async () => {
+    for (const id of ['', '.', '..']) {
+      const error = await rejection(client().getPayment(id));
+      expect(error).toMatchObject({ kind: 'invalid_request', retryable: false, endpoint: 'GET /payments/{imp_uid}' });
+    }
+    expect(fake.requests.filter((r) => r.path.startsWith('/payments'))).toHaveLength(0);
+  });
+
+  it.each([
+    [403, 'text/html', '<html><body>Request blocked by WAF</body></html>'],
+    [404, 'text/html', '<html><body>404 Not Found (nginx)</body></html>'],
+    [400, 'text/html', '<html>Bad Request</html>'],
+    [405, 'text/plain', 'Method Not Allowed'],
+    [403, 'application/json', '{"code":403,"message":"Forbidden"}'],
+    [302, 'text/html', '<a href="https://login.example">moved</a>'],
+  ])('classifies a %i whose body is not an iamport envelope (%s) as a retryable outage', async (status, type, body) => {
+    fake.routes.set('POST /subscribe/payments/schedule', (ctx) => {
+      ctx.status = status;
+      ctx.type = type;
+      ctx.body = body;
+    });
+
+    const error = await rejection(client().schedule({ customer_uid: 'c', schedules: [] }));
+
+    expect(error).toMatchObject({ kind: 'http', retryable: true, httpStatus: status });
+    expect(error.message).toContain('not an iamport envelope');
+  });
+
+  it('keeps a 404 with iamport’s envelope as not_found, and a 4xx with the envelope as a non-retryable http error', async () => {
+    fake.routes.set('GET /subscribe/payments/schedule/m_1', (ctx) =>
+      reply(ctx, 404, 1, '예약결제건이 존재하지 않습니다.', null),
+    );
+    fake.routes.set('GET /payments/imp_1', (ctx) => reply(ctx, 400, -1, '잘못된 요청입니다.', null));
+
+    expect(await rejection(client().getSchedule('m_1'))).toMatchObject({ kind: 'not_found', retryable: false });
+    expect(await rejection(client().getPayment('imp_1'))).toMatchObject({ kind: 'http', retryable: false, code: -1 });
+  });
+
+  it.each([
+    ['a schedule without schedule_at', () => ({ ...scheduleResult('m_1'), schedule_at: undefined }), 'schedule_at'],
+    ['a schedule with a string amount', () => ({ ...scheduleResult('m_1'), amount: '9900' }), 'amount'],
+    [
+      'a schedule with an unknown status',
+      () => ({ ...scheduleResult('m_1'), schedule_status: 'paused' }),
+      'schedule_status',
+    ],
+    ['a list instead of a schedule', () => [scheduleResult('m_1')], '(root)'],
+  ])('reports %s as malformed (not retryable), naming the field', async (_, body, field) => {
+    fake.routes.set('GET /subscribe/payments/schedule/m_1', (ctx) => ok(ctx, body()));
+
+    const error = await rejection(client().getSchedule('m_1'));
+
+    expect(error).toMatchObject({
+      kind: 'malformed',
+      retryable: false,
+      endpoint: 'GET /subscribe/payments/schedule/{merchant_uid}',
+    });
+    if (field !== '(root)') expect(error.message).toContain(field);
+  });
+
+  it('reports a payment without status or amount as malformed, and code 0 without a payload as malformed', async () => {
+    fake.routes.set('GET /payments/imp_100', (ctx) => ok(ctx, { ...payment(), status: undefined, amount: 'x' }));
+    fake.routes.set('GET /payments/imp_200', (ctx) => reply(ctx, 200, 0, null, null));
+
+    const error = await rejection(client().getPayment('imp_100'));
+    expect(error).toMatchObject({ kind: 'malformed', retryable: false });
+    expect(error.message).toMatch(/amount, status|status, amount/);
+    expect(await rejection(client().getPayment('imp_200'))).toMatchObject({ kind: 'malformed', retryable: false });
+  });
+
+  it('abandons a hanging request, and a hanging token fetch, as soon as the caller’s signal aborts', async () => {
+    fake.routes.set('POST /subscribe/payments/schedule', () => fake.hang());
+    const iamport = client({ chargeTimeoutMs: 60_000, lookupTimeoutMs: 60_000 });
+    await iamport.getBillingKey('warm-up').catch(() => undefined);
+
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = rejection(iamport.schedule({ customer_uid: 'c', schedules: [] }, { signal: controller.signal }));
+    await sleep(100);
+    controller.abort();
+    const error = await pending;
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ kind: 'timeout', retryable: true, causeCode: 'ABORTED' });
+
+    fake.routes.set('POST /users/getToken', () => fake.hang());
+    const fresh = client({ lookupTimeoutMs: 60_000 });
+    const tokenStarted = Date.now();
+    const viaToken = await rejection(fresh.getPayment('imp_100', { signal: AbortSignal.timeout(150) }));
+    expect(Date.now() - tokenStarted).toBeLessThan(2_000);
+    expect(viaToken).toMatchObject({ kind: 'timeout', retryable: true, endpoint: 'GET /payments/{imp_uid}' });
+
+    const already = await rejection(client().getPayment('imp_100', { signal: AbortSignal.abort() }));
+    expect(already).toMatchObject({ kind: 'timeout', causeCode: 'ABORTED' });
   });
 });
 
@@ -479,7 +569,7 @@ describe('endpoints', () => {
 
     const error = await rejection(client().getSchedulesByCustomer('cu_1', { from: 100, to: 200 }));
 
-    expect(error).toMatchObject({ kind: 'http', retryable: true, code: 0 });
+    expect(error).toMatchObject({ kind: 'malformed', retryable: false, code: 0 });
   });
 
   it('reads null timestamps as 0 and a missing payment_status as null', async () => {

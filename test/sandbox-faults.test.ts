@@ -316,3 +316,166 @@ describe('sandbox: admin routes', () => {
     }
   });
 });
+
+describe('sandbox: route rules (per-route answers and latency)', () => {
+  let sandbox: SandboxHandle;
+
+  beforeEach(async () => {
+    sandbox = await startTestSandbox({ admin: true });
+  });
+  afterEach(() => sandbox.close());
+
+  const register = (api: Awaited<ReturnType<typeof authedClient>>, uid: string, options = {}) =>
+    api.post(
+      '/subscribe/payments/schedule',
+      { customer_uid: 'rules', schedules: [scheduleItem(uid, sandbox.clock.nowSeconds() + 3600)] },
+      options,
+    );
+
+  it('answers a chosen status with a raw proxy page for the next N requests, and nothing happens', async () => {
+    const api = await authedClient(sandbox);
+    await issueKey(api, 'rules');
+    const page = '<html><body><h1>403 Forbidden</h1>cloudfront</body></html>';
+    sandbox.rules.add({
+      method: 'post',
+      path: '/subscribe/payments/schedule',
+      answer: { status: 403, text: page },
+      times: 2,
+    });
+
+    for (const uid of ['rule_1', 'rule_2']) {
+      const res = await register(api, uid);
+      expect(res.status).toBe(403);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.data).toBe(page);
+      expect((await api.get(`/subscribe/payments/schedule/${uid}`)).status).toBe(404);
+    }
+    // The third request is past the rule's count: the route answers normally again.
+    expect((await register(api, 'rule_3')).data.code).toBe(0);
+    expect(sandbox.rules.list()).toEqual([]);
+  });
+
+  it('matches path templates and methods, answers JSON, and applies only within its time window', async () => {
+    const api = await authedClient(sandbox);
+    const envelope = { code: -1, message: '잘못된 요청입니다.', response: null };
+    sandbox.rules.add({
+      method: 'GET',
+      path: '/payments/:imp_uid',
+      answer: { status: 400, json: envelope },
+      for_ms: 400,
+    });
+
+    const hit = await api.get('/payments/imp_123456789012');
+    expect(hit.status).toBe(400);
+    expect(hit.data).toEqual(envelope);
+    // Another method, a longer path and an unrelated path do not match.
+    expect((await api.post('/payments/imp_123456789012', {})).status).toBe(404);
+    expect((await api.get('/payments/find/some_uid')).data.message).not.toBe(envelope.message);
+    const [rule] = sandbox.rules.list();
+    expect(rule).toMatchObject({ method: 'GET', path: '/payments/:imp_uid', hits: 1 });
+
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const after = await api.get('/payments/imp_123456789012');
+    expect(after.status).toBe(404);
+    expect(after.data.message).toBe('존재하지 않는 결제정보입니다.');
+    expect(sandbox.rules.list()).toEqual([]);
+  });
+
+  it('after_effect: the request takes effect and the caller still gets the rule’s answer', async () => {
+    const api = await authedClient(sandbox);
+    await issueKey(api, 'rules');
+    sandbox.rules.add({
+      path: '/subscribe/payments/schedule',
+      answer: { status: 502, text: 'Bad Gateway', content_type: 'text/plain', after_effect: true },
+      times: 1,
+    });
+
+    const res = await register(api, 'effect_1');
+    expect(res.status).toBe(502);
+    expect(res.data).toBe('Bad Gateway');
+    const held = await api.get('/subscribe/payments/schedule/effect_1');
+    expect(held.data.response).toMatchObject({ merchant_uid: 'effect_1', schedule_status: 'scheduled' });
+  });
+
+  it('latency: the request lands after the client gave up', async () => {
+    const api = await authedClient(sandbox);
+    await issueKey(api, 'rules');
+    sandbox.rules.add({ method: 'POST', path: '/subscribe/payments/schedule', latency_ms: 700, times: 1 });
+
+    const started = Date.now();
+    const err = await register(api, 'late_1', { timeout: 150 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(axios.isAxiosError(err) && err.code).toBe('ECONNABORTED');
+    // The client has given up, and iamport holds nothing yet…
+    expect((await api.get('/subscribe/payments/schedule/late_1')).status).toBe(404);
+    // …until the delayed request runs.
+    let status = 404;
+    while (status === 404 && Date.now() - started < 5_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = (await api.get('/subscribe/payments/schedule/late_1')).status;
+    }
+    expect(status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(650);
+  });
+
+  it('are set, listed and removed through the admin API, validated with a 400 naming the field', async () => {
+    const admin = httpClient(sandbox.url);
+    const created = await admin.post('/__sandbox/rules', {
+      path: '/subscribe/payments/unschedule',
+      answer: { status: 200, json: { code: 1, message: 'no', response: null } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.data).toMatchObject({ id: expect.any(String), method: '*', hits: 0 });
+    const second = (await admin.post('/__sandbox/rules', { path: '/users/getToken', latency_ms: 10 })).data;
+    expect((await admin.get('/__sandbox/rules')).data.map((r: { id: string }) => r.id)).toEqual([
+      created.data.id,
+      second.id,
+    ]);
+
+    const api = await authedClient(sandbox);
+    expect((await api.post('/subscribe/payments/unschedule', { customer_uid: 'x' })).data).toMatchObject({
+      code: 1,
+      message: 'no',
+    });
+
+    expect((await admin.delete(`/__sandbox/rules/${created.data.id}`)).data).toHaveLength(1);
+    expect((await admin.delete('/__sandbox/rules/rule_999')).status).toBe(404);
+    expect((await admin.delete('/__sandbox/rules')).data).toEqual([]);
+
+    for (const [bad, field] of [
+      [{ path: 'no-slash', latency_ms: 1 }, 'path'],
+      [{ path: '/x' }, 'answer or a latency_ms'],
+      [{ path: '/x', answer: { status: 99 } }, 'answer.status'],
+      [{ path: '/x', answer: { status: 200, json: {}, text: 'x' } }, 'not both'],
+      [{ path: '/x', latency_ms: -1 }, 'latency_ms'],
+      [{ path: '/x', latency_ms: 1, times: 0 }, 'times'],
+      [{ path: '/x', latency_ms: 1, method: 'BREW' }, 'method'],
+      [{ path: '/x', latency_ms: 1, unknown: true }, 'unknown'],
+    ] as const) {
+      const res = await admin.post('/__sandbox/rules', bad);
+      expect(res.status).toBe(400);
+      expect(res.data.message).toContain(field);
+    }
+    expect(() => sandbox.rules.add({ path: '/x' })).toThrow();
+    expect(sandbox.rules.list()).toEqual([]);
+  });
+
+  it('never apply to the admin routes, and can be given at start', async () => {
+    const ruled = await startTestSandbox({
+      admin: true,
+      rules: [
+        { path: '/__sandbox/rules', answer: { status: 503, text: 'down' } },
+        { path: '/users/getToken', answer: { status: 503, text: 'down' } },
+      ],
+    });
+    try {
+      const client = httpClient(ruled.url);
+      expect((await client.get('/__sandbox/rules')).status).toBe(200);
+      expect((await client.post('/users/getToken', { imp_key: 'x', imp_secret: 'y' })).status).toBe(503);
+    } finally {
+      await ruled.close();
+    }
+  });
+});

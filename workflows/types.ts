@@ -194,6 +194,13 @@ export interface PaymentSummary {
   merchant_uid: string;
   customer_uid: string | null;
   amount: number;
+  /**
+   * iamport's `currency` (KRW, USD…) and `customer_uid_usage` (null = a normal payment, 'issue', 'payment' = again,
+   * 'payment.scheduled' = a schedule), null when iamport sent none. Absent only in summaries recorded before they
+   * were checked (old histories); see workflows/verify.ts.
+   */
+  currency?: string | null;
+  customer_uid_usage?: string | null;
   status: 'ready' | 'paid' | 'failed' | 'cancelled';
   /** paid_at / failed_at / cancelled_at, whichever applies */
   at?: string;

@@ -1,6 +1,6 @@
 import { createLogger, type Logger } from '../logger';
-import { isIamportError, malformedResponseError } from './errors';
-import { normalizePayment, normalizeSchedule, toPage } from './normalize';
+import { abandonedError, invalidRequestError, isIamportError, malformedResponseError } from './errors';
+import { normalizePayment, normalizeSchedule, ShapeError, toPage } from './normalize';
 import { TokenManager } from './token';
 import { createTransport, type HttpMethod, type QueryParams, type Send } from './transport';
 import type {
@@ -34,7 +34,16 @@ export interface IamportClientOptions {
   tier?: string;
 }
 
-export interface PaymentLookupOptions {
+/** Every method takes these last. */
+export interface CallOptions {
+  /**
+   * Ends the call at once (token fetch included) with a retryable `timeout` IamportError: pass an activity's
+   * cancellation signal, combined with the attempt's deadline, so no request outlives the attempt that sent it.
+   */
+  signal?: AbortSignal;
+}
+
+export interface PaymentLookupOptions extends CallOptions {
   /** Include payments made on test channels (iamport hides them by default). */
   includeSandbox?: boolean;
 }
@@ -55,6 +64,7 @@ interface Request {
   pathParams?: Record<string, string>;
   query?: QueryParams;
   body?: unknown;
+  signal?: AbortSignal;
 }
 
 /** Typed iamport (PortOne) V1 REST client. Every failure is an IamportError; see errors.ts for the kinds. */
@@ -78,103 +88,112 @@ export class IamportClient {
     this.tokens = new TokenManager(() => this.fetchToken(credentials));
   }
 
-  async issueBillingKey(customerUid: string, req: IssueBillingKeyRequest): Promise<Customer> {
+  async issueBillingKey(
+    customerUid: string,
+    req: IssueBillingKeyRequest,
+    options: CallOptions = {},
+  ): Promise<Customer> {
     return this.object<Customer>({
       method: 'POST',
       template: '/subscribe/customers/{customer_uid}',
       pathParams: { customer_uid: customerUid },
       body: req,
+      signal: options.signal,
     });
   }
 
-  async getBillingKey(customerUid: string): Promise<Customer> {
+  async getBillingKey(customerUid: string, options: CallOptions = {}): Promise<Customer> {
     return this.object<Customer>({
       method: 'GET',
       template: '/subscribe/customers/{customer_uid}',
       pathParams: { customer_uid: customerUid },
+      signal: options.signal,
     });
   }
 
   /** Unschedule the key's pending payments first: deleting a key does not revoke them, and cannot be undone. */
-  async deleteBillingKey(customerUid: string, reason?: string): Promise<Customer> {
+  async deleteBillingKey(customerUid: string, reason?: string, options: CallOptions = {}): Promise<Customer> {
     return this.object<Customer>({
       method: 'DELETE',
       template: '/subscribe/customers/{customer_uid}',
       pathParams: { customer_uid: customerUid },
       query: { reason },
+      signal: options.signal,
     });
   }
 
-  async schedule(req: ScheduleRequest): Promise<ScheduleResult[]> {
-    const results = await this.list<ScheduleResult>({
-      method: 'POST',
-      template: '/subscribe/payments/schedule',
-      body: req,
-    });
-    return results.map(normalizeSchedule);
+  /** The registered schedules, as iamport lists them. A duplicate merchant_uid is a `business` error (code 1). */
+  async schedule(req: ScheduleRequest, options: CallOptions = {}): Promise<ScheduleResult[]> {
+    const request: Request = { method: 'POST', template: '/subscribe/payments/schedule', body: req, ...options };
+    return shaped(request, await this.list<unknown>(request), (list) => list.map(normalizeSchedule));
   }
 
-  async unschedule(req: UnscheduleRequest): Promise<ScheduleResult[]> {
-    const results = await this.list<ScheduleResult>({
-      method: 'POST',
-      template: '/subscribe/payments/unschedule',
-      body: req,
-    });
-    return results.map(normalizeSchedule);
+  /** The schedules iamport revoked: only those listed were revoked. Nothing to revoke is a `business` error. */
+  async unschedule(req: UnscheduleRequest, options: CallOptions = {}): Promise<ScheduleResult[]> {
+    const request: Request = { method: 'POST', template: '/subscribe/payments/unschedule', body: req, ...options };
+    return shaped(request, await this.list<unknown>(request), (list) => list.map(normalizeSchedule));
   }
 
-  async getSchedule(merchantUid: string): Promise<ScheduleResult> {
-    const result = await this.object<ScheduleResult>({
+  async getSchedule(merchantUid: string, options: CallOptions = {}): Promise<ScheduleResult> {
+    const request: Request = {
       method: 'GET',
       template: '/subscribe/payments/schedule/{merchant_uid}',
       pathParams: { merchant_uid: merchantUid },
-    });
-    return normalizeSchedule(result);
+      ...options,
+    };
+    return shaped(request, await this.object<unknown>(request), normalizeSchedule);
   }
 
-  async getSchedulesByCustomer(customerUid: string, query: SchedulesByCustomerQuery): Promise<Paged<ScheduleResult>> {
+  async getSchedulesByCustomer(
+    customerUid: string,
+    query: SchedulesByCustomerQuery,
+    options: CallOptions = {},
+  ): Promise<Paged<ScheduleResult>> {
     const request: Request = {
       method: 'GET',
       template: '/subscribe/payments/schedule/customers/{customer_uid}',
       pathParams: { customer_uid: customerUid },
       query: { from: query.from, to: query.to, page: query.page, 'schedule-status': query.status },
+      ...options,
     };
-    const page = toPage(await this.authorized<Paged<ScheduleResult> | ScheduleResult[]>(request));
+    const page = toPage(await this.authorized<Paged<unknown> | unknown[]>(request));
     if (!page) throw malformedResponseError(endpointOf(request), 'expected a list or {total, previous, next, list}');
-    return { ...page, list: page.list.map(normalizeSchedule) };
+    return shaped(request, page, (p) => ({ ...p, list: p.list.map(normalizeSchedule) }));
   }
 
   /** Charges now. HTTP 200 + code 0 can still be a decline: check `status === 'paid'` and the amount. */
-  async again(req: AgainRequest): Promise<Payment> {
-    const payment = await this.object<Payment>({ method: 'POST', template: '/subscribe/payments/again', body: req });
-    return normalizePayment(payment);
+  async again(req: AgainRequest, options: CallOptions = {}): Promise<Payment> {
+    const request: Request = { method: 'POST', template: '/subscribe/payments/again', body: req, ...options };
+    return shaped(request, await this.object<unknown>(request), normalizePayment);
   }
 
   async getPayment(impUid: string, options: PaymentLookupOptions = {}): Promise<Payment> {
-    const payment = await this.object<Payment>({
+    const request: Request = {
       method: 'GET',
       template: '/payments/{imp_uid}',
       pathParams: { imp_uid: impUid },
       query: sandboxQuery(options),
-    });
-    return normalizePayment(payment);
+      signal: options.signal,
+    };
+    return shaped(request, await this.object<unknown>(request), normalizePayment);
   }
 
   /** The latest payment attempt for a merchant_uid (iamport's default sorting, `-started`). */
   async findPayment(merchantUid: string, options: PaymentLookupOptions = {}): Promise<Payment> {
-    const payment = await this.object<Payment>({
+    const request: Request = {
       method: 'GET',
       template: '/payments/find/{merchant_uid}',
       pathParams: { merchant_uid: merchantUid },
       query: sandboxQuery(options),
-    });
-    return normalizePayment(payment);
+      signal: options.signal,
+    };
+    return shaped(request, await this.object<unknown>(request), normalizePayment);
   }
 
   /** HTTP 200 + code !== 0 means the refund failed (a 'business' IamportError). */
-  async cancelPayment(req: CancelPaymentRequest): Promise<Payment> {
-    const payment = await this.object<Payment>({ method: 'POST', template: '/payments/cancel', body: req });
-    return normalizePayment(payment);
+  async cancelPayment(req: CancelPaymentRequest, options: CallOptions = {}): Promise<Payment> {
+    const request: Request = { method: 'POST', template: '/payments/cancel', body: req, ...options };
+    return shaped(request, await this.object<unknown>(request), normalizePayment);
   }
 
   private async fetchToken(credentials: { imp_key: string; imp_secret: string }): Promise<AuthToken> {
@@ -198,21 +217,24 @@ export class IamportClient {
 
   /** Sends with the cached token; on a 401, refreshes the token once and retries once. */
   private async authorized<T>(request: Request): Promise<T> {
+    const endpoint = endpointOf(request);
     const call = {
       method: request.method,
       template: request.template,
-      path: fillPath(request.template, request.pathParams ?? {}),
+      path: fillPath(endpoint, request.template, request.pathParams ?? {}),
       query: request.query,
       body: request.body,
       timeoutMs: request.method === 'GET' ? this.lookupTimeoutMs : this.chargeTimeoutMs,
+      signal: request.signal,
     };
-    const accessToken = await this.tokens.getToken();
+    const token = () => this.tokens.getToken(request.signal, () => abandonedError(endpoint));
+    const accessToken = await token();
     try {
       return await this.send<T>({ ...call, accessToken });
     } catch (error) {
       if (!isIamportError(error, 'auth')) throw error;
       this.tokens.invalidate(accessToken);
-      return this.send<T>({ ...call, accessToken: await this.tokens.getToken() });
+      return this.send<T>({ ...call, accessToken: await token() });
     }
   }
 
@@ -239,12 +261,25 @@ function sandboxQuery(options: PaymentLookupOptions): QueryParams {
   return { include_sandbox: options.includeSandbox ? 'true' : undefined };
 }
 
-/** Fills `{name}` placeholders with URL-encoded values; an empty id would silently address another endpoint. */
-function fillPath(template: string, params: Record<string, string>): string {
+/** A payload that is not the documented shape fails the call as `malformed`, naming the endpoint. */
+function shaped<R, T>(request: Request, response: R, normalize: (response: R) => T): T {
+  try {
+    return normalize(response);
+  } catch (error) {
+    if (error instanceof ShapeError) throw malformedResponseError(endpointOf(request), error.message);
+    throw error;
+  }
+}
+
+/**
+ * Fills `{name}` placeholders with URL-encoded values. An id that cannot address a resource ('' or a dot segment,
+ * which would silently address another endpoint) is refused before sending, as an `invalid_request` IamportError.
+ */
+function fillPath(endpoint: string, template: string, params: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params[name];
     if (typeof value !== 'string' || value === '' || value === '.' || value === '..') {
-      throw new TypeError(`iamport ${template}: ${name} must be a non-empty id`);
+      throw invalidRequestError(endpoint, `${name} must be a non-empty id`);
     }
     return encodeURIComponent(value);
   });

@@ -1,14 +1,24 @@
 import { redact } from '../logger';
 
 /**
+ * How an iamport call failed. Only `business` is iamport refusing a request; everything else is either an outage
+ * (retryable: try again later) or an answer nobody can act on automatically (not retryable: an operator looks).
+ *
  * - network: no HTTP response (refused, reset, DNS). For a POST the request may still have reached iamport.
- * - timeout: no complete response in time. The outcome of a charge is unknown: look it up before resending.
- * - http: an HTTP status other than 401/404 (5xx, 429, 400, …), or a 2xx whose body is not an iamport envelope.
- * - business: HTTP 2xx with code !== 0 (declined request, unknown customer, nothing to cancel, …).
+ * - timeout: no complete response in time, or the caller gave up (its signal). The outcome of a charge is unknown.
+ * - http: any other HTTP answer that is not a refusal. Retryable (an outage) for 5xx, 429, and for any status whose
+ *   body is not an iamport envelope (a proxy or WAF page, a 2xx that is not JSON). Not retryable for a 4xx that
+ *   carries iamport's envelope (400 invalid parameters, 403…): iamport understood and said no, but not as a refusal.
+ * - business: HTTP 2xx with an iamport envelope and code !== 0 (declined request, unknown customer, duplicate
+ *   merchant_uid, nothing to revoke, …). The only refusal.
  * - auth: HTTP 401 (bad key/secret, or a token still rejected after one refresh).
- * - not_found: HTTP 404.
+ * - not_found: HTTP 404 with iamport's envelope. A 404 without one is a proxy: kind http, retryable.
+ * - malformed: iamport's envelope with code 0, but a payload that is not the documented shape (a missing
+ *   `schedule_at`, a string where a number belongs). Not retryable.
+ * - invalid_request: refused before sending, e.g. an id that cannot be put into a URL ('', '.', '..').
  */
-export type IamportErrorKind = 'network' | 'timeout' | 'http' | 'business' | 'auth' | 'not_found';
+export type IamportErrorKind =
+  'network' | 'timeout' | 'http' | 'business' | 'auth' | 'not_found' | 'malformed' | 'invalid_request';
 
 export interface IamportErrorDetails {
   /** Method and path template, e.g. `GET /payments/{imp_uid}`. */
@@ -73,7 +83,10 @@ function safeText(text: string): string {
   return redact(text) as string;
 }
 
-/** A response arrived: classify by HTTP status first, then by the envelope code. */
+/**
+ * A response arrived: classify by HTTP status and by whether the body is iamport's envelope. `envelope` is undefined
+ * when the body is not one (see transport.ts: JSON with a numeric `code` and a `response` key).
+ */
 export function errorFromResponse(
   endpoint: string,
   httpStatus: number,
@@ -82,29 +95,11 @@ export function errorFromResponse(
   const code = envelope?.code;
   const iamportMessage = typeof envelope?.message === 'string' ? safeText(envelope.message) : undefined;
   const ok = httpStatus >= 200 && httpStatus < 300;
-  let kind: IamportErrorKind;
-  let retryable: boolean;
-  if (ok && code !== undefined && code !== 0) {
-    kind = 'business';
-    retryable = false;
-  } else if (ok) {
-    // 2xx without a usable envelope (not JSON, or code 0 without a response): a proxy or a broken deployment.
-    // Treat like a 5xx: transient, and for a charge the outcome is unknown.
-    kind = 'http';
-    retryable = true;
-  } else if (httpStatus === 401) {
-    kind = 'auth';
-    retryable = false;
-  } else if (httpStatus === 404) {
-    kind = 'not_found';
-    retryable = false;
-  } else {
-    kind = 'http';
-    retryable = httpStatus >= 500 || httpStatus === 429;
-  }
+  const { kind, retryable } = classify(httpStatus, envelope !== undefined, code);
   const parts = [`HTTP ${httpStatus}`];
   if (code !== undefined) parts.push(`code ${code}`);
-  if (kind === 'http' && ok) parts.push(code === undefined ? 'not an iamport envelope' : 'no response payload');
+  if (!envelope) parts.push('not an iamport envelope');
+  else if (ok && code === 0) parts.push('no response payload');
   const detail = iamportMessage ? `: ${iamportMessage}` : '';
   return new IamportError(`iamport ${endpoint} failed (${parts.join(', ')})${detail}`, {
     endpoint,
@@ -116,11 +111,39 @@ export function errorFromResponse(
   });
 }
 
+function classify(
+  httpStatus: number,
+  isEnvelope: boolean,
+  code: number | undefined,
+): { kind: IamportErrorKind; retryable: boolean } {
+  const ok = httpStatus >= 200 && httpStatus < 300;
+  // 2xx without a usable envelope (not JSON): a proxy or a broken deployment; for a charge the outcome is unknown.
+  if (ok && !isEnvelope) return { kind: 'http', retryable: true };
+  if (ok && code !== 0) return { kind: 'business', retryable: false };
+  if (ok) return { kind: 'malformed', retryable: false };
+  if (httpStatus === 401) return { kind: 'auth', retryable: false };
+  if (httpStatus >= 500 || httpStatus === 429) return { kind: 'http', retryable: true };
+  // A 4xx (or 3xx) from something that is not iamport (a proxy page, a WAF, a load balancer) is an outage.
+  if (!isEnvelope) return { kind: 'http', retryable: true };
+  if (httpStatus === 404) return { kind: 'not_found', retryable: false };
+  return { kind: 'http', retryable: false };
+}
+
 export function timeoutError(endpoint: string, timeoutMs: number): IamportError {
   return new IamportError(`iamport ${endpoint} timed out after ${timeoutMs} ms`, {
     endpoint,
     kind: 'timeout',
     retryable: true,
+  });
+}
+
+/** The caller's signal ended the call (its deadline, or a cancelled activity): the outcome is unknown. */
+export function abandonedError(endpoint: string): IamportError {
+  return new IamportError(`iamport ${endpoint} was abandoned by the caller before an answer arrived`, {
+    endpoint,
+    kind: 'timeout',
+    retryable: true,
+    causeCode: 'ABORTED',
   });
 }
 
@@ -137,8 +160,13 @@ export function networkError(endpoint: string, causeCode: string | undefined): I
 export function malformedResponseError(endpoint: string, what: string): IamportError {
   return new IamportError(`iamport ${endpoint} returned an unexpected response: ${what}`, {
     endpoint,
-    kind: 'http',
-    retryable: true,
+    kind: 'malformed',
+    retryable: false,
     code: 0,
   });
+}
+
+/** Refused before anything was sent. */
+export function invalidRequestError(endpoint: string, what: string): IamportError {
+  return new IamportError(`iamport ${endpoint}: ${what}`, { endpoint, kind: 'invalid_request', retryable: false });
 }

@@ -8,6 +8,7 @@ export {
   IamportClient,
   DEFAULT_CHARGE_TIMEOUT_MS,
   DEFAULT_LOOKUP_TIMEOUT_MS,
+  type CallOptions,
   type IamportClientOptions,
   type PaymentLookupOptions,
   type SchedulesByCustomerQuery,
@@ -20,3 +21,4 @@ export {
   type IamportErrorKind,
 } from './errors';
 export * from './types';
+export { IMP_UID_PATTERN, MERCHANT_UID_PATTERN, isUsableImpUid, isUsableMerchantUid } from './ids';

@@ -1,30 +1,75 @@
+import { z } from 'zod';
 import type { Paged, Payment, ScheduleResult } from './types';
 
 /**
- * Real responses use 0 for "no timestamp" where the spec says null, and vice versa between deployments; callers
- * see 0 either way. payment_status is null until a schedule runs, whether the field is null or missing.
+ * Answers are checked before anyone reads them: the fields callers branch on must be there with the documented type,
+ * or the call fails as `malformed` (never a TypeError deep in a caller, never a guess). Fields nobody branches on stay
+ * as iamport sent them. Real responses use 0 for "no timestamp" where the spec says null, and vice versa between
+ * deployments; callers see 0 either way. payment_status is null until a schedule runs, whether null or missing.
  */
+const unixOrAbsent = z.number().nullish();
+
+const scheduleShape = z.looseObject({
+  customer_uid: z.string(),
+  merchant_uid: z.string(),
+  imp_uid: z.string().nullish(),
+  schedule_at: z.number(),
+  executed_at: unixOrAbsent,
+  revoked_at: unixOrAbsent,
+  amount: z.number(),
+  schedule_status: z.enum(['scheduled', 'executed', 'revoked']),
+  payment_status: z.enum(['paid', 'failed', 'cancelled']).nullish(),
+});
+
+const paymentShape = z.looseObject({
+  imp_uid: z.string(),
+  merchant_uid: z.string(),
+  amount: z.number(),
+  status: z.enum(['ready', 'paid', 'failed', 'cancelled']),
+  currency: z.string().nullish(),
+  customer_uid: z.string().nullish(),
+  customer_uid_usage: z.string().nullish(),
+  paid_at: unixOrAbsent,
+  failed_at: unixOrAbsent,
+  cancelled_at: unixOrAbsent,
+  cancel_amount: z.number().nullish(),
+});
+
+/** Says what is wrong, naming fields only (never values: a payload may echo card or buyer data). */
+export class ShapeError extends Error {
+  override name = 'ShapeError';
+}
+
+function check<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))].slice(0, 5);
+  throw new ShapeError(`${what} with missing or mistyped ${fields.join(', ')}`);
+}
+
 function zeroIfAbsent(value: number | null | undefined): number {
   return typeof value === 'number' ? value : 0;
 }
 
-export function normalizePayment(payment: Payment): Payment {
+export function normalizePayment(payment: unknown): Payment {
+  const checked = check(paymentShape, payment, 'a payment');
   return {
-    ...payment,
-    paid_at: zeroIfAbsent(payment.paid_at),
-    failed_at: zeroIfAbsent(payment.failed_at),
-    cancelled_at: zeroIfAbsent(payment.cancelled_at),
-    cancel_amount: zeroIfAbsent(payment.cancel_amount),
+    ...(checked as unknown as Payment),
+    paid_at: zeroIfAbsent(checked.paid_at),
+    failed_at: zeroIfAbsent(checked.failed_at),
+    cancelled_at: zeroIfAbsent(checked.cancelled_at),
+    cancel_amount: zeroIfAbsent(checked.cancel_amount),
   };
 }
 
-export function normalizeSchedule(schedule: ScheduleResult): ScheduleResult {
+export function normalizeSchedule(schedule: unknown): ScheduleResult {
+  const checked = check(scheduleShape, schedule, 'a schedule');
   return {
-    ...schedule,
-    imp_uid: schedule.imp_uid ?? null,
-    executed_at: zeroIfAbsent(schedule.executed_at),
-    revoked_at: zeroIfAbsent(schedule.revoked_at),
-    payment_status: schedule.payment_status ?? null,
+    ...(checked as unknown as ScheduleResult),
+    imp_uid: checked.imp_uid ?? null,
+    executed_at: zeroIfAbsent(checked.executed_at),
+    revoked_at: zeroIfAbsent(checked.revoked_at),
+    payment_status: checked.payment_status ?? null,
   };
 }
 

@@ -21,10 +21,14 @@ export class TokenManager {
     private readonly refreshMarginMs = DEFAULT_REFRESH_MARGIN_MS,
   ) {}
 
-  async getToken(): Promise<string> {
+  /**
+   * `signal` ends this caller's wait only: the shared fetch goes on for the others (it is bounded by its own timeout),
+   * and the abort reaches the caller as `onAbort()`'s error.
+   */
+  async getToken(signal?: AbortSignal, onAbort?: () => Error): Promise<string> {
     const cached = this.cached;
     if (cached && Date.now() < cached.refreshAt) return cached.accessToken;
-    return (await this.refresh()).accessToken;
+    return (await untilAborted(this.refresh(), signal, onAbort)).accessToken;
   }
 
   /** Forget the token a request was rejected with; a no-op if a newer one has replaced it meanwhile. */
@@ -54,4 +58,15 @@ function toCached(token: AuthToken, refreshMarginMs: number): CachedToken {
     accessToken: token.access_token,
     refreshAt: receivedAt + lifetimeMs - margin,
   };
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort?: () => Error): Promise<T> {
+  if (!signal) return promise;
+  const abortError = () => onAbort?.() ?? new Error('aborted');
+  if (signal.aborted) return Promise.reject(abortError());
+  return new Promise<T>((resolve, reject) => {
+    const aborted = () => reject(abortError());
+    signal.addEventListener('abort', aborted, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', aborted));
+  });
 }

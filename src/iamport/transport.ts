@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '../logger';
-import { errorFromResponse, IamportError, networkError, timeoutError } from './errors';
+import { abandonedError, errorFromResponse, IamportError, networkError, timeoutError } from './errors';
 import type { IamportEnvelope } from './types';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
@@ -15,6 +15,8 @@ export interface IamportCall {
   query?: QueryParams;
   body?: unknown;
   timeoutMs: number;
+  /** The caller's own end (an activity's cancellation, an attempt deadline): aborts the request at once. */
+  signal?: AbortSignal;
   /** Omitted only for getToken. */
   accessToken?: string;
 }
@@ -50,10 +52,14 @@ export function createTransport(options: TransportOptions): Send {
     const controller = new AbortController();
     // One deadline for the whole exchange (axios' own timeout only notices an idle socket).
     const timer = setTimeout(() => controller.abort(), call.timeoutMs);
+    const abandon = () => controller.abort();
+    if (call.signal?.aborted) abandon();
+    call.signal?.addEventListener('abort', abandon, { once: true });
     let status: number | undefined;
     let envelope: IamportEnvelope<T> | undefined;
     let failure: string | undefined;
     try {
+      if (call.signal?.aborted) throw abandonedError(endpoint);
       const res = await http.request<string>({
         method: call.method,
         url: call.path,
@@ -72,13 +78,16 @@ export function createTransport(options: TransportOptions): Send {
       const iamportError =
         error instanceof IamportError
           ? error
-          : controller.signal.aborted || isAxiosTimeout(error)
-            ? timeoutError(endpoint, call.timeoutMs)
-            : networkError(endpoint, errorCode(error));
+          : call.signal?.aborted
+            ? abandonedError(endpoint)
+            : controller.signal.aborted || isAxiosTimeout(error)
+              ? timeoutError(endpoint, call.timeoutMs)
+              : networkError(endpoint, errorCode(error));
       failure = iamportError.kind;
       throw iamportError;
     } finally {
       clearTimeout(timer);
+      call.signal?.removeEventListener('abort', abandon);
       options.logger.debug('iamport request', {
         method: call.method,
         endpoint: call.template,
@@ -91,6 +100,10 @@ export function createTransport(options: TransportOptions): Send {
   };
 }
 
+/**
+ * iamport's `{code, message, response}`, or undefined for anything else. A proxy's or WAF's JSON error page may well
+ * have a numeric `code`, so the envelope also needs the `response` key (null on errors) and a string or null message.
+ */
 function parseEnvelope<T>(text: unknown): IamportEnvelope<T> | undefined {
   if (typeof text !== 'string' || text === '') return undefined;
   let parsed: unknown;
@@ -99,9 +112,10 @@ function parseEnvelope<T>(text: unknown): IamportEnvelope<T> | undefined {
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
   const { code, message, response } = parsed as Record<string, unknown>;
-  if (typeof code !== 'number') return undefined;
+  if (typeof code !== 'number' || !Number.isInteger(code) || !('response' in parsed)) return undefined;
+  if (message !== undefined && message !== null && typeof message !== 'string') return undefined;
   return {
     code,
     message: typeof message === 'string' ? message : null,

@@ -1,9 +1,10 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { SandboxCore } from './core';
-import { badRequest } from './envelope';
+import { badRequest, notFound } from './envelope';
 import { faultsPatchSchema } from './faults';
 import { bodyObject, parseRequest } from './request-parsing';
+import { routeRuleSchema, type RouteRules } from './route-rules';
 import type { ScheduleRunner } from './scheduler';
 
 const clockCommand = z.union([
@@ -13,7 +14,7 @@ const clockCommand = z.union([
 ]);
 
 /** Test controls under /__sandbox, mounted only with the `admin` option. Answers are plain JSON, not envelopes. */
-export function adminRoutes(core: SandboxCore, runner: ScheduleRunner): Router {
+export function adminRoutes(core: SandboxCore, runner: ScheduleRunner, rules: RouteRules): Router {
   const router = new Router({ prefix: '/__sandbox' });
   const clockState = () => ({
     now_ms: core.clock.now(),
@@ -44,11 +45,29 @@ export function adminRoutes(core: SandboxCore, runner: ScheduleRunner): Router {
 
   router.post('/faults', (ctx) => {
     const patch = faultsPatchSchema.safeParse(bodyObject(ctx.request.body));
-    if (!patch.success)
-      throw badRequest(
-        `invalid faults: ${patch.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
-      );
+    if (!patch.success) throw badRequest(`invalid faults: ${issues(patch.error)}`);
     ctx.body = core.faults.set(patch.data);
+  });
+
+  router.get('/rules', (ctx) => {
+    ctx.body = rules.list();
+  });
+
+  router.post('/rules', (ctx) => {
+    const rule = routeRuleSchema.safeParse(bodyObject(ctx.request.body));
+    if (!rule.success) throw badRequest(`invalid rule: ${issues(rule.error)}`);
+    ctx.status = 201;
+    ctx.body = rules.add(rule.data);
+  });
+
+  router.delete('/rules', (ctx) => {
+    rules.clear();
+    ctx.body = rules.list();
+  });
+
+  router.delete('/rules/:id', (ctx) => {
+    if (!rules.remove(ctx.params.id)) throw notFound(`no rule ${ctx.params.id}`);
+    ctx.body = rules.list();
   });
 
   router.post('/run-due', async (ctx) => {
@@ -58,4 +77,8 @@ export function adminRoutes(core: SandboxCore, runner: ScheduleRunner): Router {
   });
 
   return router;
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 }

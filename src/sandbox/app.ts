@@ -7,6 +7,7 @@ import { customerRoutes } from './customer-routes';
 import { respondError, SandboxHttpError } from './envelope';
 import { faultMiddleware, type HangingRequests } from './fault-middleware';
 import { paymentRoutes } from './payment-routes';
+import { routeRulesMiddleware, type RouteRules } from './route-rules';
 import type { ScheduleRunner } from './scheduler';
 import { scheduleRoutes } from './schedule-routes';
 import { tokenRoutes } from './token-routes';
@@ -15,16 +16,18 @@ export interface AppOptions {
   admin: boolean;
   runner: ScheduleRunner;
   hangs: HangingRequests;
+  rules: RouteRules;
 }
 
-/** The iamport V1 API surface, plus /__sandbox admin routes when enabled (those skip fault injection). */
+/** The iamport V1 API surface, plus /__sandbox admin routes when enabled (those skip route rules and faults). */
 export function createApp(core: SandboxCore, options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true;
   app.use(accessLog(core));
   app.use(errorEnvelope(core));
   app.use(bodyParser({ enableTypes: ['json', 'form'] }));
-  if (options.admin) mount(app, adminRoutes(core, options.runner));
+  if (options.admin) mount(app, adminRoutes(core, options.runner, options.rules));
+  app.use(skipAdmin(routeRulesMiddleware(core, options.rules, options.hangs)));
   app.use(skipAdmin(faultMiddleware(core, options.hangs)));
   for (const router of [tokenRoutes(core), customerRoutes(core), scheduleRoutes(core), paymentRoutes(core)]) {
     mount(app, router);

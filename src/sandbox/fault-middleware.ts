@@ -61,6 +61,19 @@ export class HangingRequests {
     });
   }
 
+  /** Waits `ms` even when the client goes away (the request then takes effect after the client gave up). */
+  hold(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.pending.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.pending.add(done);
+    });
+  }
+
   releaseAll(): void {
     for (const done of [...this.pending]) done();
   }

@@ -8,6 +8,7 @@ import { HangingRequests } from './fault-middleware';
 import { FaultSettings } from './faults';
 import type { SandboxHandle, SandboxOptions } from './options';
 import { loadStateFile, StatePersister } from './persistence';
+import { RouteRules } from './route-rules';
 import { ScheduleRunner } from './scheduler';
 import { deserializeState, emptyState, isMerchantUidTaken, serializeState } from './state';
 import { WebhookDispatcher } from './webhooks';
@@ -15,6 +16,7 @@ import { WebhookDispatcher } from './webhooks';
 export type { SandboxHandle, SandboxOptions } from './options';
 export type { SandboxClock } from './clock';
 export type { SandboxFaults, SandboxFaultsPatch } from './faults';
+export type { SandboxRule, SandboxRuleInput } from './route-rules';
 export type { LedgerCharge, LedgerRefund, LedgerWebhook, SandboxLedger } from './ledger';
 export { TEST_CARDS, FAIL_REASONS } from './test-cards';
 
@@ -64,7 +66,9 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const core: SandboxCore = { config, state, clock, faults, webhooks, logger, random, changed };
   const runner = new ScheduleRunner(core);
   const hangs = new HangingRequests();
-  const app = createApp(core, { admin: options.admin ?? false, runner, hangs });
+  const rules = new RouteRules();
+  for (const rule of options.rules ?? []) rules.add(rule);
+  const app = createApp(core, { admin: options.admin ?? false, runner, hangs, rules });
   const server = createServer(app.callback());
   await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
 
@@ -83,6 +87,12 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     port,
     clock,
     faults: { get: () => faults.get(), set: (patch) => faults.set(patch) },
+    rules: {
+      add: (rule) => rules.add(rule),
+      list: () => rules.list(),
+      remove: (id) => rules.remove(id),
+      clear: () => rules.clear(),
+    },
     ledger: () => structuredClone(state.ledger),
     runDue: () => runner.runDue(),
     webhooksIdle: () => webhooks.idle(),

@@ -2,6 +2,7 @@ import type { Logger } from '../logger';
 import type { SandboxClock } from './clock';
 import type { SandboxFaults, SandboxFaultsPatch } from './faults';
 import type { SandboxLedger } from './ledger';
+import type { SandboxRule, SandboxRuleInput } from './route-rules';
 
 export interface SandboxOptions {
   /** 0 (default) = a free port */
@@ -19,6 +20,8 @@ export interface SandboxOptions {
   /** real-time interval of the due-schedule check; default 250, 0 = only on clock jumps and runDue() */
   tickMs?: number;
   faults?: SandboxFaultsPatch;
+  /** per-route answer and latency rules to start with (route-rules.ts) */
+  rules?: SandboxRuleInput[];
   /** mount /__sandbox admin routes; default false */
   admin?: boolean;
   /** JSON file to load at start and save after every change */
@@ -41,6 +44,13 @@ export interface SandboxHandle {
   port: number;
   clock: SandboxClock;
   faults: { get(): SandboxFaults; set(patch: SandboxFaultsPatch): SandboxFaults };
+  /** per-route answers and latency; add() validates and throws a ZodError on bad input */
+  rules: {
+    add(rule: SandboxRuleInput): SandboxRule;
+    list(): SandboxRule[];
+    remove(id: string): boolean;
+    clear(): void;
+  };
   /** a deep copy of everything charged, refunded and notified so far */
   ledger(): SandboxLedger;
   /** executes due schedules; resolves once their webhook deliveries (delayed, duplicated…) have been attempted */
