@@ -14,8 +14,6 @@ export const FAILURE = {
   chargeRejected: 'ChargeRejected',
   /** @deprecated no longer raised (now `unexpected`); kept for recorded histories */
   rejected: 'IamportRejected',
-  /** an answer that cannot be classified: not retried by the activity; the workflow needs attention and retries */
-  unexpected: 'IamportUnexpected',
 } as const;
 
 /** The failure types Temporal must not retry. */

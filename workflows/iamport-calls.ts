@@ -10,7 +10,7 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { BillingActivities } from '../activities';
-import { FAILURE } from './failure-types';
+import { FAILURE, NON_RETRYABLE_FAILURES } from './failure-types';
 import type { SubscriptionModel } from './model';
 
 /**
@@ -27,7 +27,7 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: [FAILURE.chargeRejected, FAILURE.rejected, FAILURE.unexpected],
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
 };
 

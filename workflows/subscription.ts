@@ -33,11 +33,6 @@ import type { SubscriptionView } from './view';
 /** Continue-as-new past this many events even if Temporal has not suggested it yet. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
 
-const needsAttention = metricMeter.createCounter(
-  'subscription_needs_attention',
-  'count',
-  'Times a subscription stopped charging until its cause goes away or an operator acts',
-);
 
 interface QueuedCommand {
   command: messages.OperatorCommand;
@@ -141,7 +136,11 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     const current = searchValuesOf(model.view());
     const changes = searchAttributeChanges(published, current);
     if (changes.length > 0) upsertSearchAttributes(changes);
-    if (current.status === 'needs_attention' && published.status !== 'needs_attention') needsAttention.add(1);
+    if (current.status === 'needs_attention' && published.status !== 'needs_attention') {
+      metricMeter
+        .createCounter('subscription_needs_attention', 'count', 'Times a subscription stopped charging for attention')
+        .add(1);
+    }
     published = current;
   }
   function waitingFor(text: string): void {
