@@ -11,6 +11,7 @@ import type { subscriptionWorkflow } from '../workflows';
 import type { SubscriptionView } from '../workflows/view';
 import * as messages from '../workflows/messages';
 import { searchAttributePairs, searchValuesOf } from '../workflows/search-attributes';
+import { CORE_VERSION } from '../workflows/patches';
 import { initialState } from '../workflows/state';
 import {
   DEFAULT_DUNNING,
@@ -109,6 +110,7 @@ export class SubscriptionClient {
       payment_result_grace: this.paymentResultGrace,
       timezone: this.timezone,
       created_at: createdAt,
+      core_version: CORE_VERSION,
     };
     const initial = initialState(input, createdAtMs);
     const searchAttributes = searchAttributePairs(

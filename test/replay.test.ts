@@ -25,7 +25,6 @@ it('has recorded histories to replay', () => {
       'happy-cycle.json',
       'dunning-then-recovery.json',
       'pause-resume-cancel-at-period-end.json',
-      'cancel-while-registering.json',
     ]),
   );
 });

@@ -136,7 +136,9 @@ export class SubscriptionModel {
   }
 
   private resultStep(pending: PendingCharge, nowMs: number): Step {
-    const deadlineMs = Date.parse(pending.result_deadline_at ?? pending.scheduled_at ?? pending.charge_at);
+    const deadlineMs = pending.result_deadline_at
+      ? Date.parse(pending.result_deadline_at)
+      : Date.parse(pending.scheduled_at ?? pending.charge_at) + this.graceMs; // a charge registered by the v1 code
     if (nowMs >= deadlineMs) return { kind: 'look_up', charge: pending };
     return { kind: 'await_result', charge: pending, deadlineMs };
   }

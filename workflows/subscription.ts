@@ -5,7 +5,6 @@ import {
   currentUpdateInfo,
   makeContinueAsNewFunc,
   metricMeter,
-  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -16,7 +15,7 @@ import { subscriptionWorkflowV1 } from './legacy/subscription-v1';
 import type { SubscriptionInput as LegacyInput } from './legacy/types-v1';
 import * as messages from './messages';
 import { SubscriptionModel } from './model';
-import { PATCH } from './patches';
+import { CORE_VERSION } from './patches';
 import {
   CustomerUidKey,
   NextChargeAtKey,
@@ -32,7 +31,6 @@ import type { SubscriptionView } from './view';
 
 /** Continue-as-new past this many events even if Temporal has not suggested it yet. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
-
 
 interface QueuedCommand {
   command: messages.OperatorCommand;
@@ -53,8 +51,8 @@ interface QueuedCommand {
  * shows as `needs_attention` and stops charging until the cause goes away or an operator acts.
  */
 export async function subscriptionWorkflow(input: SubscriptionInput): Promise<SubscriptionView> {
-  // Runs recorded before the restructure replay (and finish their cycle) in the code that recorded them.
-  if (!patched(PATCH.subscriptionCoreV2)) {
+  // Runs started before the restructure replay (and finish their cycle) in the code that started them.
+  if ((input.core_version ?? 1) < CORE_VERSION) {
     return (await subscriptionWorkflowV1(input as unknown as LegacyInput)) as unknown as SubscriptionView;
   }
 
@@ -161,7 +159,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     }
     if (historyIsLong()) await continueAsNew();
     const step = model.nextStep(Date.now());
-    publish();
+    // A new cycle's run starts with its search attributes set: a happy cycle needs no separate upsert.
+    if (step.kind !== 'next_cycle') publish();
     switch (step.kind) {
       case 'next_cycle':
         await continueAsNew();
@@ -349,6 +348,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     waitingFor('continuing as new');
     await makeContinueAsNewFunc<typeof subscriptionWorkflow>({ typedSearchAttributes: searchAttributePairs(next) })({
       ...input,
+      core_version: CORE_VERSION,
       state: model.state,
       // Webhooks still queued go with it: the next run verifies them (or counts them as copies of settled ones).
       notifications: notifications.splice(0),

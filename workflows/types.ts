@@ -174,6 +174,8 @@ export interface SubscriptionInput {
   timezone?: string;
   /** when the subscription was created; part of every merchant_uid so a reused subscription id never collides */
   created_at: string;
+  /** which subscription-core code runs this input (workflows/patches.ts); absent in runs of the first version */
+  core_version?: number;
   /** the state carried across continue-as-new; absent on the first run */
   state?: SubscriptionState;
   /** continue-as-new past this many history events even when Temporal has not suggested it (default 2 000) */

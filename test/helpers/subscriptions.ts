@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { getState } from '../../workflows/messages';
 import { workflowIdFor } from '../../workflows/ids';
+import { CORE_VERSION } from '../../workflows/patches';
 import { SUBSCRIPTION_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import type { SubscriptionInput } from '../../workflows/types';
 import type { SubscriptionView } from '../../workflows/view';
@@ -36,7 +37,7 @@ export async function startSubscription(
   return client.workflow.start(subscriptionWorkflow, {
     taskQueue,
     workflowId: workflowIdFor(input.subscription_id),
-    args: [{ created_at: new Date().toISOString(), ...input }],
+    args: [{ created_at: new Date().toISOString(), core_version: CORE_VERSION, ...input }],
   });
 }
 

@@ -574,7 +574,12 @@ export async function subscriptionWorkflowV1(input: SubscriptionInput): Promise<
     if (next.nextChargeAt) typedSearchAttributes.push({ key: NextChargeAtKey, value: new Date(next.nextChargeAt) });
     waitingFor('continuing as new into the next cycle');
     // The new run starts with its search attributes set, so a happy cycle needs no separate upsert.
-    await makeContinueAsNewFunc<typeof subscriptionWorkflowV1>({ typedSearchAttributes })({ ...input, state });
+    // The next run is the current code's (it takes this state as it is); the CAN command's input is not replayed.
+    await makeContinueAsNewFunc<typeof subscriptionWorkflowV1>({ typedSearchAttributes })({
+      ...input,
+      state,
+      core_version: 2,
+    } as SubscriptionInput);
   }
 
   // ---- the loop --------------------------------------------------------------------------------------------------
