@@ -144,6 +144,8 @@ export function createActivities({
   ): Promise<RevokeChargeResult | { outcome: 'missing' }> {
     const { signal } = attempt;
     let claimed = false;
+    /** the claim's answer was lost: it may or may not hold the merchant_uid */
+    let claimUnknown = false;
     if (claim) {
       // Hold the merchant_uid ourselves, far in the future: a registration still on its way to iamport is then
       // refused as a duplicate instead of landing after the revoke. Refused = someone (the original) holds it already.
@@ -169,7 +171,10 @@ export function createActivities({
         );
         claimed = true;
       } catch (error) {
-        if (!isIamportError(error, 'business')) throw error;
+        // A lost answer: go on. Only iamport listing the merchant_uid as revoked is believed below, and a revoked
+        // record holds the merchant_uid as well as the claim would.
+        if (isIamportError(error) && error.retryable && error.kind !== 'auth') claimUnknown = true;
+        else if (!isIamportError(error, 'business')) throw error;
       }
       attempt.heartbeat();
     }
@@ -194,6 +199,7 @@ export function createActivities({
         return { outcome: 'executed', payment: found.payment };
       case 'missing':
         if (claimed) throw unavailable(`iamport accepted the claim on ${input.merchant_uid} but does not show it`);
+        if (claimUnknown) throw unavailable(`the claim on ${input.merchant_uid} got no answer; trying again`);
         // iamport holds nothing under this merchant_uid and refused to hold our claim (same customer, same amount), so
         // a registration still in flight is refused the same way: nothing can run under it.
         return claim ? { outcome: 'revoked' } : { outcome: 'missing' };

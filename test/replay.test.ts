@@ -25,6 +25,7 @@ it('has recorded histories to replay', () => {
       'happy-cycle.json',
       'dunning-then-recovery.json',
       'pause-resume-cancel-at-period-end.json',
+      'cancel-while-registering.json',
     ]),
   );
 });
