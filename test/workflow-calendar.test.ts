@@ -241,7 +241,8 @@ it('keeps retrying through a long iamport outage, shows it in the state, and reg
     const during = await waitForState(stack.client, id, (s) => s.last_error !== undefined);
     expect(during.last_error).toMatchObject({
       type: 'IamportUnavailable',
-      message: expect.stringContaining('registering a charge'),
+      // a registration out of time looks the charge up before it waits: either call's failure may be the last
+      message: expect.stringMatching(/^(registering a charge|looking up a charge): /),
     });
     expect(during.waiting_for).toContain('iamport unavailable while registering a charge');
     expect(during.pending_charge?.registered).toBe(false);

@@ -117,7 +117,7 @@ export class IamportCalls {
 
   /** Sleeps after a failed try; true when interrupted meanwhile. */
   async backoff(what: string, failures: number, interruptWhen?: () => boolean): Promise<boolean> {
-    this.waitingFor(`iamport failed while ${what}; retrying`);
+    this.waitingFor(`iamport unavailable while ${what}; retrying`);
     const ms = OUTAGE_BACKOFF_MS[Math.min(failures, OUTAGE_BACKOFF_MS.length - 1)];
     return condition(interruptWhen ?? (() => false), ms);
   }
