@@ -1,5 +1,7 @@
 # One image for both processes: `node dist/src/worker.js` (the billing worker) and `node dist/src/server/main.js`
-# (webhook receiver + subscription API). TypeScript is compiled once, in the build stage.
+# (webhook receiver + subscription API). TypeScript is compiled once, in the build stage. Only production code is copied
+# and compiled: the iamport sandbox (packages/iamport-sandbox, a dev-only workspace) and the local stack (tools/) stay
+# out; npm links the absent workspace anyway, so its link goes after the prune (test/production-image.test.ts).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,7 +10,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev && rm -f node_modules/iamport-sandbox
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

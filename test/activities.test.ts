@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, FAILURE, type BillingActivities } from '../activities';
 import { createIamportClient } from '../src/iamport';
-import { startSandbox, TEST_CARDS, type SandboxHandle } from '../src/sandbox';
+import { startSandbox, TEST_CARDS, type SandboxHandle } from 'iamport-sandbox';
 import { SANDBOX_KEY, SANDBOX_SECRET } from './helpers/stack';
 import { issueKey, uniqueId } from './helpers/subscriptions';
 

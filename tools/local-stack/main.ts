@@ -4,7 +4,7 @@
  * TEMPORAL_ADDRESS and/or IAMPORT_API_URL, when set, are used instead of starting a dev server / the sandbox.
  */
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../temporal-binaries';
+import { PROJECT_ROOT } from '../../src/temporal-binaries';
 import { startLocalStack, type LocalStack } from './stack';
 
 const DATA_DIR = process.env.DATA_DIR ?? join(PROJECT_ROOT, '.data');

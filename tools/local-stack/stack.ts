@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { readTemporalBinaries, PROJECT_ROOT } from '../temporal-binaries';
+import { readTemporalBinaries, PROJECT_ROOT } from '../../src/temporal-binaries';
 import { SUBSCRIPTION_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { ManagedProcess } from './managed-process';
 
@@ -96,7 +96,7 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
     ? new ManagedProcess({
         name: 'sandbox',
         command: node,
-        args: [join(dist, 'src', 'sandbox', 'main.js')],
+        args: [join(dist, 'packages', 'iamport-sandbox', 'src', 'main.js')],
         env: {
           ...process.env,
           SANDBOX_PORT: String(ports.sandbox),

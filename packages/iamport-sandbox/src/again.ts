@@ -1,4 +1,4 @@
-import type { Payment } from '../iamport/types';
+import type { Payment } from '../../../src/iamport/types';
 import { executeCharge, type ChargeRequest } from './charges';
 import type { SandboxCore } from './core';
 import { businessError } from './envelope';

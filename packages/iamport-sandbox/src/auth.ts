@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { AuthToken } from '../iamport/types';
+import type { AuthToken } from '../../../src/iamport/types';
 import type { SandboxCore } from './core';
 import { SandboxHttpError, unauthorized } from './envelope';
 

@@ -1,4 +1,4 @@
-import type { Payment } from '../iamport/types';
+import type { Payment } from '../../../src/iamport/types';
 import { nextSeq, type SandboxCore } from './core';
 import type { StoredPayment } from './state';
 import { decideCharge, type ChargeDecision } from './test-cards';

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger';
+import type { Logger } from '../../../src/logger';
 import type { AdjustableClock } from './clock';
 import type { FaultSettings } from './faults';
 import type { SandboxState } from './state';

@@ -1,5 +1,5 @@
-import type { Customer, IssueBillingKeyRequest } from '../iamport/types';
-import { maskCardNumber } from '../logger';
+import type { Customer, IssueBillingKeyRequest } from '../../../src/iamport/types';
+import { maskCardNumber } from '../../../src/logger';
 import { checkCardFields } from './card-validation';
 import type { SandboxCore } from './core';
 import { businessError } from './envelope';

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { IamportEnvelope } from '../iamport/types';
+import type { IamportEnvelope } from '../../../src/iamport/types';
 
 /** Every iamport answer is `{code, message, response}`; business failures usually come as HTTP 200. */
 export function respond<T>(ctx: Context, response: T, status = 200): void {

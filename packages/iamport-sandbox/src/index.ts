@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger } from '../logger';
+import { createLogger } from '../../../src/logger';
 import { createApp } from './app';
 import { AdjustableClock, type ClockSnapshot } from './clock';
 import type { SandboxConfig, SandboxCore } from './core';
@@ -17,6 +17,7 @@ export type { SandboxClock } from './clock';
 export type { SandboxFaults, SandboxFaultsPatch } from './faults';
 export type { LedgerCharge, LedgerRefund, LedgerWebhook, SandboxLedger } from './ledger';
 export { TEST_CARDS, FAIL_REASONS } from './test-cards';
+export { NO_FAULTS } from './faults';
 
 /** Starts an in-memory iamport (PortOne) V1 API on a local port. See README.md. */
 export async function startSandbox(options: SandboxOptions): Promise<SandboxHandle> {

@@ -1,4 +1,4 @@
-import type { WebhookNotification } from '../iamport/types';
+import type { WebhookNotification } from '../../../src/iamport/types';
 
 /** What the sandbox did, for tests and humans: every charge, refund and webhook attempt. Times are sandbox ms. */
 export interface LedgerCharge {

@@ -1,8 +1,8 @@
 /**
- * Runs the iamport V1 sandbox on its own: `node dist/src/sandbox/main.js`. Settings come from the environment;
- * the defaults are fine for a local sandbox (it never touches real money or real cards).
+ * Runs the iamport V1 sandbox on its own: `node dist/packages/iamport-sandbox/src/main.js`. Settings come from the
+ * environment; the defaults are fine for a local sandbox (it never touches real money or real cards).
  */
-import { createLogger } from '../logger';
+import { createLogger } from '../../../src/logger';
 import { startSandbox } from './index';
 
 const logger = createLogger({ component: 'iamport-sandbox' });

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger';
+import type { Logger } from '../../../src/logger';
 import type { SandboxClock } from './clock';
 import type { SandboxFaults, SandboxFaultsPatch } from './faults';
 import type { SandboxLedger } from './ledger';

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { Payment } from '../iamport/types';
+import type { Payment } from '../../../src/iamport/types';
 import { chargeAgain } from './again';
 import { requireToken } from './auth';
 import type { SandboxCore } from './core';

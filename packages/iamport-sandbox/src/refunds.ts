@@ -1,4 +1,4 @@
-import type { CancelHistory, Payment } from '../iamport/types';
+import type { CancelHistory, Payment } from '../../../src/iamport/types';
 import { nextSeq, type SandboxCore } from './core';
 import { badRequest, businessError } from './envelope';
 import { paymentsByMerchantUid, type StoredPayment } from './state';

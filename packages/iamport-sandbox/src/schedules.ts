@@ -1,4 +1,4 @@
-import type { Paged, ScheduleItem, ScheduleResult, ScheduleStatus } from '../iamport/types';
+import type { Paged, ScheduleItem, ScheduleResult, ScheduleStatus } from '../../../src/iamport/types';
 import type { SandboxCore } from './core';
 import { badRequest, businessError } from './envelope';
 import { isMerchantUidTaken, type StoredSchedule } from './state';

@@ -1,4 +1,4 @@
-import type { Customer, Payment, ScheduleResult } from '../iamport/types';
+import type { Customer, Payment, ScheduleResult } from '../../../src/iamport/types';
 import type { ClockSnapshot } from './clock';
 import { emptyLedger, type SandboxLedger } from './ledger';
 import type { CardBehaviour } from './test-cards';

@@ -1,6 +1,6 @@
 import axios from 'axios';
-import type { WebhookNotification } from '../iamport/types';
-import type { Logger } from '../logger';
+import type { WebhookNotification } from '../../../src/iamport/types';
+import type { Logger } from '../../../src/logger';
 import type { SandboxClock } from './clock';
 import type { FaultSettings } from './faults';
 import type { LedgerWebhook, SandboxLedger, WebhookForgery } from './ledger';

@@ -1,4 +1,4 @@
-import type { SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src';
 import { API_KEY, API_SECRET, httpClient, startTestSandbox, T0_SEC } from './sandbox-helpers';
 
 describe('sandbox: POST /users/getToken and token checks', () => {

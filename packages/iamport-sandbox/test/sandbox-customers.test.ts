@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import type { SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src';
 import { authedClient, startTestSandbox, T0_SEC, VALID_CARD } from './sandbox-helpers';
 
 const ISSUE_FAILED = '카드정보 인증 및 빌키 발급에 실패하였습니다.';

@@ -1,5 +1,5 @@
 import axios from 'axios';
-import type { SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src';
 import {
   authedClient,
   httpClient,

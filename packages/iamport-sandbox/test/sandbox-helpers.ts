@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { bodyParser } from '@koa/bodyparser';
 import axios, { type AxiosInstance } from 'axios';
 import Koa from 'koa';
-import type { IamportEnvelope } from '../src/iamport/types';
-import { startSandbox, type SandboxHandle, type SandboxOptions } from '../src/sandbox';
+import type { IamportEnvelope } from '../../../src/iamport/types';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from '../src';
 
 export const API_KEY = 'test_key';
 export const API_SECRET = 'test_secret';

@@ -1,5 +1,5 @@
-import { addLogSink } from '../src/logger';
-import type { SandboxHandle } from '../src/sandbox';
+import { addLogSink } from '../../../src/logger';
+import type { SandboxHandle } from '../src';
 import { API_KEY, httpClient, scheduleItem, startTestSandbox, startWebhookReceiver } from './sandbox-helpers';
 
 const CARDS = ['4242-4242-4242-4242', '4000-0000-0000-0002', '4000-0000-0000-0120', '4000-0000-0000-0001'];

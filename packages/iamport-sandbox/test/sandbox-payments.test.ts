@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import type { SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src';
 import { authedClient, issueKey, scheduleItem, startTestSandbox, startWebhookReceiver } from './sandbox-helpers';
 
 describe('sandbox: again, payment lookup and cancel', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { AxiosInstance } from 'axios';
-import type { SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src';
 import { authedClient, httpClient, issueKey, startTestSandbox } from './sandbox-helpers';
 
 const POST_PATHS = [

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import type { AxiosInstance } from 'axios';
-import type { SandboxHandle } from '../src/sandbox';
+import type { SandboxHandle } from '../src';
 import {
   authedClient,
   httpClient,
@@ -21,7 +21,7 @@ import {
 const SPEC_CANDIDATES = [
   process.env.IAMPORT_SPEC_PATH,
   // ../shared sits beside the project in development and in CI
-  join(__dirname, '..', '..', 'shared', 'reference', 'iamport-v1.openapi.json'),
+  join(__dirname, '..', '..', '..', '..', 'shared', 'reference', 'iamport-v1.openapi.json'),
 ];
 type Schema = Record<string, unknown>;
 
