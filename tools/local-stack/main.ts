@@ -24,7 +24,7 @@ function banner(stack: LocalStack): string {
       : `  Temporal          ${stack.urls.temporal}`,
     `  Subscription API  ${stack.urls.api}   API_TOKEN=${stack.apiToken}`,
     stack.urls.sandbox
-      ? `  iamport sandbox   ${stack.urls.sandbox}   (ledger: ${stack.urls.sandbox}/__sandbox/ledger)`
+      ? `  iamport sandbox   ${stack.urls.sandbox}   (dashboard: ${stack.urls.sandbox}/ ; ledger: ${stack.urls.sandbox}/__sandbox/ledger)`
       : '',
     `  Worker metrics    ${stack.urls.metrics}`,
     `  Logs and data     ${DATA_DIR}`,

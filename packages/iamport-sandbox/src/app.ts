@@ -4,6 +4,7 @@ import Koa, { type Middleware } from 'koa';
 import { adminRoutes } from './admin-routes';
 import type { SandboxCore } from './core';
 import { customerRoutes } from './customer-routes';
+import { dashboardRoutes } from './dashboard-routes';
 import { respondError, SandboxHttpError } from './envelope';
 import { faultMiddleware, type HangingRequests } from './fault-middleware';
 import { paymentRoutes } from './payment-routes';
@@ -25,6 +26,7 @@ export function createApp(core: SandboxCore, options: AppOptions): Koa {
   app.use(errorEnvelope(core));
   app.use(bodyParser({ enableTypes: ['json', 'form'] }));
   if (options.admin) mount(app, adminRoutes(core, options.runner));
+  if (options.admin) mount(app, dashboardRoutes(core, options.runner));
   app.use(skipAdmin(faultMiddleware(core, options.hangs)));
   for (const router of [tokenRoutes(core), customerRoutes(core), scheduleRoutes(core), paymentRoutes(core)]) {
     mount(app, router);
