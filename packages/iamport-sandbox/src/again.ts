@@ -6,7 +6,8 @@ import { paymentsByMerchantUid } from './state';
 
 export const UNKNOWN_BUYER_MESSAGE = '등록되지 않은 구매자입니다.';
 
-export type AgainInput = Omit<ChargeRequest, 'source' | 'notice_url' | 'currency'> & {
+export type AgainInput = Omit<ChargeRequest, 'source' | 'notice_url' | 'currency' | 'customer_uid'> & {
+  customer_uid: string;
   currency?: string;
   notice_url?: string;
 };

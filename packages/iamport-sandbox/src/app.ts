@@ -7,6 +7,7 @@ import { customerRoutes } from './customer-routes';
 import { dashboardRoutes } from './dashboard-routes';
 import { respondError, SandboxHttpError } from './envelope';
 import { faultMiddleware, type HangingRequests } from './fault-middleware';
+import { onetimeRoutes } from './onetime-routes';
 import { paymentRoutes } from './payment-routes';
 import type { ScheduleRunner } from './scheduler';
 import { scheduleRoutes } from './schedule-routes';
@@ -31,6 +32,7 @@ export function createApp(core: SandboxCore, options: AppOptions): Koa {
   for (const router of [tokenRoutes(core), customerRoutes(core), scheduleRoutes(core), paymentRoutes(core)]) {
     mount(app, router);
   }
+  mount(app, onetimeRoutes(core));
   app.use((ctx) => respondError(ctx, 404, -1, `Not Found: ${ctx.method} ${ctx.path}`));
   return app;
 }

@@ -1,11 +1,12 @@
 import type { Payment } from '../../../src/iamport/types';
 import { nextSeq, type SandboxCore } from './core';
-import type { StoredPayment } from './state';
+import type { StoredCustomer, StoredPayment } from './state';
 import { decideCharge, type ChargeDecision } from './test-cards';
 
 export interface ChargeRequest {
-  source: 'schedule' | 'again';
-  customer_uid: string;
+  source: 'schedule' | 'again' | 'onetime';
+  /** null: a onetime charge that stores no billing key */
+  customer_uid: string | null;
   merchant_uid: string;
   amount: number;
   currency: string;
@@ -17,14 +18,28 @@ export interface ChargeRequest {
   notice_url: string | null;
 }
 
+const CUSTOMER_UID_USAGE: Record<ChargeRequest['source'], (uid: string | null) => Payment['customer_uid_usage']> = {
+  schedule: () => 'payment.scheduled',
+  again: () => 'payment',
+  // onetime with a customer_uid stores the card as that billing key
+  onetime: (uid) => (uid === null ? null : 'issue'),
+};
+
 const NO_BILLING_KEY: ChargeDecision = { status: 'failed', fail_reason: '등록된 빌링키 정보가 없습니다.' };
 
 /**
  * Charges a billing key the way the PG would: the test card decides paid or failed. Records the Payment (a
  * declined charge is a `failed` payment, not an error) and the ledger entry.
  */
-export function executeCharge(core: SandboxCore, request: ChargeRequest): StoredPayment {
-  const stored = core.state.customers.get(request.customer_uid);
+export function executeCharge(
+  core: SandboxCore,
+  request: ChargeRequest,
+  /** the card to charge; default: the billing key of request.customer_uid */
+  card: StoredCustomer | undefined = request.customer_uid === null
+    ? undefined
+    : core.state.customers.get(request.customer_uid),
+): StoredPayment {
+  const stored = card;
   const decision = stored ? decideCharge(stored.behaviour, stored.charges) : NO_BILLING_KEY;
   if (stored) stored.charges += 1;
 
@@ -67,7 +82,7 @@ export function executeCharge(core: SandboxCore, request: ChargeRequest): Stored
     receipt_url: paid ? `https://sandbox.iamport.invalid/receipts/${imp_uid}` : null,
     cancel_history: [],
     customer_uid: request.customer_uid,
-    customer_uid_usage: request.source === 'schedule' ? 'payment.scheduled' : 'payment',
+    customer_uid_usage: CUSTOMER_UID_USAGE[request.source](request.customer_uid),
   };
   const record: StoredPayment = { payment, seq, notice_url: request.notice_url };
   core.state.payments.set(imp_uid, record);

@@ -20,6 +20,10 @@ A local iamport (PortOne) V1 REST API with a dashboard at its root URL.
   --start-at <iso|ms>     where the sandbox clock starts            (default: now)
   --frozen                start with the clock frozen
   --hide-sandbox-payments answer 404 for payments unless include_sandbox=true
+  --past-schedule-at <run|refuse>
+                          a schedule_at before now: run it at once, or refuse it (400) (env SANDBOX_PAST_SCHEDULE_AT, default run)
+  --delete-with-schedules <keep|refuse|revoke>
+                          deleting a billing key with pending schedules (env SANDBOX_DELETE_WITH_SCHEDULES, default keep)
   --no-admin              no dashboard and no /__sandbox routes     (env SANDBOX_ADMIN=false)
   -h, --help              this text
 `;
@@ -43,6 +47,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): SandboxOptions
         'start-at': { type: 'string' },
         frozen: { type: 'boolean' },
         'hide-sandbox-payments': { type: 'boolean' },
+        'past-schedule-at': { type: 'string' },
+        'delete-with-schedules': { type: 'string' },
         'no-admin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -62,6 +68,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): SandboxOptions
     persistPath: flags['data-file'] || env.SANDBOX_DATA_FILE || undefined,
     admin: !flags['no-admin'] && env.SANDBOX_ADMIN !== 'false',
     hideSandboxPayments: flags['hide-sandbox-payments'] ?? false,
+    pastScheduleAt: oneOf('past-schedule-at', flags['past-schedule-at'] || env.SANDBOX_PAST_SCHEDULE_AT || 'run', [
+      'run',
+      'refuse',
+    ] as const),
+    deleteWithSchedules: oneOf(
+      'delete-with-schedules',
+      flags['delete-with-schedules'] || env.SANDBOX_DELETE_WITH_SCHEDULES || 'keep',
+      ['keep', 'refuse', 'revoke'] as const,
+    ),
     clock: startAt !== undefined || flags.frozen ? { startAt, frozen: flags.frozen ?? false } : undefined,
   };
 }
@@ -71,6 +86,13 @@ function port(value: string | undefined): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`port must be 0..65535, got ${value}`);
   return n;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got ${value}`);
+  }
+  return value as T;
 }
 
 function instant(value: string): number {

@@ -13,7 +13,14 @@ export interface SandboxConfig {
   pgId: string;
   /** like iamport: GET /payments/{imp_uid} answers 404 for sandbox payments unless include_sandbox=true */
   hideSandboxPayments: boolean;
+  /** a schedule_at before the sandbox's now: 'run' at the next tick (default) or 'refuse' with HTTP 400 */
+  pastScheduleAt: PastScheduleAt;
+  /** DELETE of a billing key with pending schedules: 'keep' them (default; they fail when run), 'refuse', 'revoke' */
+  deleteWithSchedules: DeleteWithSchedules;
 }
+
+export type PastScheduleAt = 'run' | 'refuse';
+export type DeleteWithSchedules = 'keep' | 'refuse' | 'revoke';
 
 /** Everything the route handlers and the schedule runner share. */
 export interface SandboxCore {

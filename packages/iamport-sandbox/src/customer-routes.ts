@@ -4,8 +4,9 @@ import { requireToken } from './auth';
 import type { SandboxCore } from './core';
 import { customerFields } from './customer-fields';
 import { issueBillingKey } from './customers';
-import { notFound, respond } from './envelope';
+import { businessError, notFound, respond } from './envelope';
 import { bodyObject, parseRequest, pathParam } from './request-parsing';
+import { unschedule } from './schedules';
 
 const issueSchema = z.object(customerFields);
 
@@ -25,11 +26,12 @@ export function customerRoutes(core: SandboxCore): Router {
     respond(ctx, { ...stored.customer });
   });
 
-  // iamport does not revoke the customer's schedules here: they fail when they run (see README).
+  // By default, as iamport documents, the customer's schedules stay: they fail when they run (see README).
   router.delete('/subscribe/customers/:customer_uid', auth, (ctx) => {
     const customerUid = ctx.params.customer_uid;
     const stored = core.state.customers.get(customerUid);
     if (!stored) throw notFound(unknownCustomerMessage(customerUid));
+    applyDeleteRule(core, customerUid);
     core.state.customers.delete(customerUid);
     core.changed();
     core.logger.info('billing key deleted', { customer_uid: customerUid, reason: ctx.query.reason });
@@ -37,6 +39,20 @@ export function customerRoutes(core: SandboxCore): Router {
   });
 
   return router;
+}
+
+/** The deleteWithSchedules option: what a DELETE does to the customer's pending schedules. */
+function applyDeleteRule(core: SandboxCore, customerUid: string): void {
+  const pending = [...core.state.schedules.values()].filter(
+    (s) => s.result.customer_uid === customerUid && s.result.schedule_status === 'scheduled',
+  );
+  if (pending.length === 0 || core.config.deleteWithSchedules === 'keep') return;
+  if (core.config.deleteWithSchedules === 'refuse') {
+    throw businessError(
+      `customer_uid(${customerUid})에 예약된 결제(${pending.length}건)가 있어 빌링키를 삭제할 수 없습니다. 예약을 먼저 취소해주세요.`,
+    );
+  }
+  unschedule(core, customerUid);
 }
 
 function unknownCustomerMessage(customerUid: string): string {

@@ -39,7 +39,8 @@ export interface DashboardData {
     status: string;
     at_ms: number;
     fail_reason: string | null;
-    scheduled: boolean;
+    /** which API made it: schedule, again or onetime */
+    via: 'schedule' | 'again' | 'onetime';
   }[];
   refunds: { at_ms: number; imp_uid: string; merchant_uid: string; amount: number; reason: string; full: boolean }[];
   webhooks: (Omit<LedgerWebhook, 'body'> & { imp_uid: string; merchant_uid: string; status: string })[];
@@ -104,7 +105,12 @@ export function dashboardData(core: SandboxCore, runner: ScheduleRunner): Dashbo
         status: payment.status,
         at_ms: ms(payment.paid_at || payment.failed_at || payment.started_at || 0),
         fail_reason: payment.fail_reason ?? null,
-        scheduled: scheduledImpUids.has(payment.imp_uid),
+        via:
+          payment.customer_uid_usage === 'payment'
+            ? 'again'
+            : scheduledImpUids.has(payment.imp_uid)
+              ? 'schedule'
+              : 'onetime',
       })),
     refunds: newestFirst(
       state.ledger.refunds.map(({ at_ms, imp_uid, merchant_uid, amount, reason, full }) => ({

@@ -77,7 +77,7 @@ eta.loadTemplate(
     <tr class="<%= p.status %>"><td><%= it.kst(p.at_ms) %></td><td><code><%= p.imp_uid %></code></td><td><code><%= p.merchant_uid %></code></td>
       <td><code><%= p.customer_uid || '' %></code></td><td class="num"><%= it.won(p.amount) %></td>
       <td class="num"><%= p.cancel_amount ? it.won(p.cancel_amount) : '' %></td>
-      <td><span class="badge <%= p.status %>"><%= p.status %></span></td><td><%= p.scheduled ? 'schedule' : 'again' %></td>
+      <td><span class="badge <%= p.status %>"><%= p.status %></span></td><td><%= p.via %></td>
       <td><%= p.fail_reason || '' %></td></tr>
   <% }) %>
   <% if (!it.d.payments.length) { %><tr><td colspan="9" class="empty">none yet</td></tr><% } %>

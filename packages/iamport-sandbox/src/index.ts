@@ -13,6 +13,7 @@ import { deserializeState, emptyState, isMerchantUidTaken, serializeState } from
 import { WebhookDispatcher } from './webhooks';
 
 export type { SandboxHandle, SandboxOptions } from './options';
+export type { DeleteWithSchedules, PastScheduleAt } from './core';
 export type { SandboxClock } from './clock';
 export type { SandboxFaults, SandboxFaultsPatch } from './faults';
 export type { LedgerCharge, LedgerRefund, LedgerWebhook, SandboxLedger } from './ledger';
@@ -35,6 +36,8 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     pgProvider: options.pgProvider ?? 'nice',
     pgId: options.pgId ?? 'nictest04m',
     hideSandboxPayments: options.hideSandboxPayments ?? false,
+    pastScheduleAt: options.pastScheduleAt ?? 'run',
+    deleteWithSchedules: options.deleteWithSchedules ?? 'keep',
   };
   const persister = options.persistPath
     ? new StatePersister(

@@ -3,10 +3,11 @@ import type { WebhookNotification } from '../../../src/iamport/types';
 /** What the sandbox did, for tests and humans: every charge, refund and webhook attempt. Times are sandbox ms. */
 export interface LedgerCharge {
   at_ms: number;
-  source: 'schedule' | 'again';
+  source: 'schedule' | 'again' | 'onetime';
   merchant_uid: string;
   imp_uid: string;
-  customer_uid: string;
+  /** null for a onetime charge without customer_uid */
+  customer_uid: string | null;
   amount: number;
   status: 'paid' | 'failed';
   fail_reason: string | null;

@@ -1,5 +1,6 @@
 import type { Logger } from '../../../src/logger';
 import type { SandboxClock } from './clock';
+import type { DeleteWithSchedules, PastScheduleAt } from './core';
 import type { SandboxFaults, SandboxFaultsPatch } from './faults';
 import type { SandboxLedger } from './ledger';
 
@@ -29,6 +30,16 @@ export interface SandboxOptions {
   pgId?: string;
   /** answer 404 for payments unless ?include_sandbox=true, as iamport does for test-channel payments; default false */
   hideSandboxPayments?: boolean;
+  /**
+   * POST /subscribe/payments/schedule with a schedule_at before the sandbox's now: 'run' (default) registers it and
+   * runs it at the next tick; 'refuse' answers HTTP 400 and registers nothing.
+   */
+  pastScheduleAt?: PastScheduleAt;
+  /**
+   * DELETE /subscribe/customers/{uid} while the customer has pending schedules: 'keep' (default) deletes the key and
+   * leaves the schedules, which fail when they run; 'refuse' answers code 1 and deletes nothing; 'revoke' revokes them.
+   */
+  deleteWithSchedules?: DeleteWithSchedules;
   /** timeout of one webhook delivery; default 10000 */
   webhookTimeoutMs?: number;
   /** source of fault decisions, for reproducible runs; default Math.random */

@@ -35,7 +35,8 @@ const cancelSchema = z.object({
   imp_uid: optionalText(32),
   merchant_uid: optionalText(40),
   amount: numberish.pipe(z.number().min(0)).optional(),
-  checksum: numberish.pipe(z.number().min(0)).optional(),
+  // null = no check, as the spec says
+  checksum: numberish.pipe(z.number().min(0)).nullable().optional(),
   reason: optionalText(),
   enable_webhook: booleanish.optional(),
 });

@@ -10,7 +10,8 @@ export interface RefundInput {
   merchant_uid?: string;
   /** omitted or 0 = the whole remaining amount */
   amount?: number;
-  checksum?: number;
+  /** the refundable balance as the caller knows it; undefined or null = no check */
+  checksum?: number | null;
   reason?: string;
   enable_webhook?: boolean;
 }
@@ -28,7 +29,7 @@ export function refund(core: SandboxCore, input: RefundInput): Payment {
   if (payment.status !== 'paid') throw businessError(`결제승인된 거래건이 아닙니다. (status: ${payment.status})`);
 
   const refundable = payment.amount - payment.cancel_amount;
-  if (input.checksum !== undefined && input.checksum !== refundable) {
+  if (input.checksum != null && input.checksum !== refundable) {
     throw businessError(
       `[취소실패] 요청하신 checksum(${input.checksum})과 취소가능잔액(${refundable})이 일치하지 않습니다.`,
     );

@@ -17,6 +17,7 @@ import {
 } from './request-parsing';
 import {
   assertMerchantUidsFree,
+  assertSchedulesInFuture,
   listSchedules,
   NO_CUSTOMER_MESSAGE,
   registerSchedules,
@@ -83,6 +84,7 @@ export function scheduleRoutes(core: SandboxCore): Router {
     const input = parseRequest(scheduleSchema, bodyObject(ctx.request.body));
     const merchantUids = input.schedules.map((item) => item.merchant_uid);
     assertMerchantUidsFree(core, merchantUids);
+    assertSchedulesInFuture(core, input.schedules);
     if (!core.state.customers.has(input.customer_uid)) {
       // iamport issues the key first when card data comes with the request.
       if (!input.card_number) throw businessError(NO_CUSTOMER_MESSAGE);

@@ -24,6 +24,21 @@ export function assertMerchantUidsFree(core: SandboxCore, merchantUids: string[]
   }
 }
 
+/** With the pastScheduleAt option 'refuse': HTTP 400 naming the first item whose schedule_at is before now. */
+export function assertSchedulesInFuture(
+  core: SandboxCore,
+  items: { merchant_uid: string; schedule_at: number }[],
+): void {
+  if (core.config.pastScheduleAt !== 'refuse') return;
+  const now = core.clock.nowSeconds();
+  const past = items.find((item) => item.schedule_at < now);
+  if (past) {
+    throw badRequest(
+      `merchant_uid(${past.merchant_uid})의 schedule_at(${past.schedule_at})이 현재 시각(${now})보다 이전입니다. 결제예약은 미래 시각으로만 요청할 수 있습니다.`,
+    );
+  }
+}
+
 /** Registers all items or none. The caller has checked merchant_uids and that the customer has a billing key. */
 export function registerSchedules(
   core: SandboxCore,

@@ -28,6 +28,16 @@ describe('iamport-sandbox command: options', () => {
     });
   });
 
+  it('takes the V1 behaviour knobs: past schedule_at and DELETE with pending schedules', () => {
+    expect(parseCli([], {})).toMatchObject({ pastScheduleAt: 'run', deleteWithSchedules: 'keep' });
+    expect(parseCli(['--past-schedule-at', 'refuse'], { SANDBOX_DELETE_WITH_SCHEDULES: 'revoke' })).toMatchObject({
+      pastScheduleAt: 'refuse',
+      deleteWithSchedules: 'revoke',
+    });
+    expect(() => parseCli(['--past-schedule-at', 'later'], {})).toThrow(UsageError);
+    expect(() => parseCli([], { SANDBOX_DELETE_WITH_SCHEDULES: 'cascade' })).toThrow(UsageError);
+  });
+
   it('refuses bad input with a usage error', () => {
     expect(() => parseCli(['--port', '70000'], {})).toThrow(UsageError);
     expect(() => parseCli(['--port', 'abc'], {})).toThrow(UsageError);

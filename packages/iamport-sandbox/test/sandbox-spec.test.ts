@@ -252,6 +252,32 @@ describe('sandbox: responses conform to the official V1 spec', () => {
     expect(['ready', 'paid', 'failed', 'cancelled']).toContain(failed.data.response.status);
   });
 
+  it('onetime, with and without customer_uid → PaymentResponse', async () => {
+    const card = { card_number: '4242-4242-4242-4242', expiry: '2031-01', amount: 3000, name: '단건' };
+    const keyless = await api.post('/subscribe/payments/onetime', { ...card, merchant_uid: 'spec_o1' });
+    const stored = await api.post('/subscribe/payments/onetime', {
+      ...card,
+      merchant_uid: 'spec_o2',
+      customer_uid: 'spec_onetime_key',
+    });
+    const declined = await api.post('/subscribe/payments/onetime', {
+      ...card,
+      card_number: '4000-0000-0000-0004',
+      merchant_uid: 'spec_o3',
+    });
+    for (const res of [keyless, stored, declined]) {
+      expectEnvelope('PaymentResponse', res.data);
+      expectKnownFields('PaymentAnnotation', res.data.response);
+    }
+    expect(declined.data.response.status).toBe('failed');
+    const refused = await api.post('/subscribe/payments/onetime', {
+      ...card,
+      card_number: '1',
+      merchant_uid: 'spec_o4',
+    });
+    expectEnvelope('ResponseAnnotation', refused.data);
+  });
+
   it('errors keep the ResponseAnnotation shape', async () => {
     const responses = [
       await api.get('/payments/imp_000000777777'),
