@@ -1,7 +1,8 @@
 # One image for both processes: `node dist/src/worker.js` (the billing worker) and `node dist/src/server/main.js`
 # (webhook receiver + subscription API). TypeScript is compiled once, in the build stage. Only production code is copied
 # and compiled: the iamport sandbox (packages/iamport-sandbox, a dev-only workspace) and the local stack (tools/) stay
-# out; npm links the absent workspace anyway, so its link goes after the prune (test/production-image.test.ts).
+# out. `npm ci` still links the (absent) workspace and installs its dependencies; `npm prune --omit=dev` drops them,
+# and the rm makes sure no link to it survives (test/production-image.test.ts).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

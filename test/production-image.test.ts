@@ -68,7 +68,7 @@ describe('production image', () => {
     expect(pkg.devDependencies['iamport-sandbox']).toBeDefined();
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/RUN npm run build\b/);
-    // npm links a workspace even when its directory is absent; prune --omit=dev keeps that (dangling) link
+    // npm ci links the workspace even when its directory is absent; the prune and the rm leave no trace of it
     expect(dockerfile).toMatch(/npm prune --omit=dev && rm -f node_modules\/iamport-sandbox/);
   });
 });
