@@ -90,6 +90,28 @@ describe('iamport-sandbox command: the bin', () => {
     expect(await started.exited).toBe(0);
   });
 
+  it("loads as a library from plain Node: require('iamport-sandbox').startSandbox", async () => {
+    const script = `
+      const { startSandbox, TEST_CARDS } = require('iamport-sandbox');
+      startSandbox({ apiKey: 'lib_key', apiSecret: 'lib_secret', port: 0, logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } } })
+        .then(async (sandbox) => {
+          const res = await fetch(sandbox.url + '/users/getToken', {
+            method: 'POST', headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ imp_key: 'lib_key', imp_secret: 'lib_secret' }),
+          });
+          console.log(JSON.stringify({ status: res.status, code: (await res.json()).code, card: TEST_CARDS.alwaysApprove }));
+          await sandbox.close();
+        });`;
+    const proc = spawn(process.execPath, ['-e', script], { cwd: join(__dirname, '..', '..', '..') });
+    child = proc;
+    let stdout = '';
+    proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    proc.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ status: 200, code: 0, card: '4242-4242-4242-4242' });
+  });
+
   it('exits with 2 and the usage on a bad flag', async () => {
     const started = run(['--port', 'seventy']);
     child = started.child;
