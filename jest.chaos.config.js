@@ -5,6 +5,7 @@ module.exports = {
   roots: ['<rootDir>/test/chaos'],
   testMatch: ['**/*.chaos.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: { '^iamport-sandbox$': '<rootDir>/packages/iamport-sandbox/src/index.ts' },
   // The suite runs several billing cycles while processes are killed and restarted; it bounds its own phases.
   testTimeout: 20 * 60_000,
   maxWorkers: 1,

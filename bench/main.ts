@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { SubscriptionClient } from '../src/client';
 import { createIamportClient } from '../src/iamport';
-import { SANDBOX_API_KEY, SANDBOX_API_SECRET } from '../src/local-stack/stack';
+import { SANDBOX_API_KEY, SANDBOX_API_SECRET } from '../tools/local-stack/stack';
 import { configureLogging } from '../src/logger';
 import { join } from 'node:path';
 import { parseArgs } from './args';

@@ -1,5 +1,5 @@
-import { SANDBOX_API_KEY, SANDBOX_API_SECRET } from '../src/local-stack/stack';
-import type { SandboxLedger } from '../src/sandbox/ledger';
+import { SANDBOX_API_KEY, SANDBOX_API_SECRET } from '../tools/local-stack/stack';
+import type { SandboxLedger } from 'iamport-sandbox';
 
 /** The sandbox's admin routes and the one iamport list call the bench needs (counting registered schedules). */
 export class SandboxAdmin {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess } from '../src/local-stack/managed-process';
-import { SANDBOX_API_KEY, SANDBOX_API_SECRET, startLocalStack, type LocalStack } from '../src/local-stack/stack';
+import { ManagedProcess } from '../tools/local-stack/managed-process';
+import { SANDBOX_API_KEY, SANDBOX_API_SECRET, startLocalStack, type LocalStack } from '../tools/local-stack/stack';
 import { PROJECT_ROOT, readTemporalBinaries } from '../src/temporal-binaries';
 import { WEBHOOK_PATH } from '../src/server/paths';
 import { pollUntil } from './util';
@@ -68,7 +68,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const sandbox = new ManagedProcess({
     name: 'sandbox',
     command: process.execPath,
-    args: [join(dist, 'src', 'sandbox', 'main.js')],
+    args: [join(dist, 'packages', 'iamport-sandbox', 'src', 'main.js')],
     env: {
       ...process.env,
       SANDBOX_PORT: String(sandboxPort),

@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { WEBHOOK_PATH } from '../src/server/paths';
-import type { LedgerCharge } from '../src/sandbox/ledger';
+import type { LedgerCharge } from 'iamport-sandbox';
 import { paymentNotification } from '../workflows/messages';
 import { subscriptionIdFromMerchantUid, workflowIdFor } from '../workflows/ids';
 import { combine, maxRate, postJson, steadyRate, type LoadResult } from './http-load';

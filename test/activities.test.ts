@@ -4,7 +4,7 @@ import { createActivities, FAILURE, type BillingActivities, type RegisterChargeI
 import { CLAIM_DELAY_SEC } from '../activities';
 import { createIamportClient } from '../src/iamport';
 import type { Logger, LogFields } from '../src/logger';
-import { startSandbox, TEST_CARDS, type SandboxHandle } from '../src/sandbox';
+import { startSandbox, TEST_CARDS, type SandboxHandle } from 'iamport-sandbox';
 import { eventually, SANDBOX_KEY, SANDBOX_SECRET } from './helpers/stack';
 import { issueKey, uniqueId } from './helpers/subscriptions';
 

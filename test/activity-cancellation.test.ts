@@ -3,7 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import { createBillingWorker } from '../src/billing-worker';
 import { createIamportClient } from '../src/iamport';
 import type { Logger, LogFields } from '../src/logger';
-import { startSandbox, type SandboxHandle } from '../src/sandbox';
+import { startSandbox, type SandboxHandle } from 'iamport-sandbox';
 import { interrupt, registerThenRevoke } from './fixtures/workflows/register-then-revoke';
 import { eventually, SANDBOX_KEY, SANDBOX_SECRET } from './helpers/stack';
 import { issueKey, uniqueId } from './helpers/subscriptions';

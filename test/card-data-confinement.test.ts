@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createBillingWorker } from '../src/billing-worker';
 import { createIamportClient } from '../src/iamport';
-import { startSandbox, type SandboxHandle } from '../src/sandbox';
+import { startSandbox, type SandboxHandle } from 'iamport-sandbox';
 import { WEBHOOK_PATH } from '../src/server/paths';
 import { SUBSCRIPTION_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { SubscriptionView } from '../workflows/view';

@@ -1,5 +1,5 @@
-// Suites that run the real processes (npm start's local stack) need dist/ to match the sources: build it once per run
-// (what `npm run build` does: compile, then bundle the workflows).
+// Suites that run the real processes (npm start's local stack in tools/, the sandbox package) need dist/ to match the
+// sources: compile them once per run (what `npm run build:tools` compiles; the worker bundles workflows at start).
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 
@@ -7,7 +7,7 @@ module.exports = async function buildOnce() {
   const root = join(__dirname, '..');
   execFileSync(
     process.execPath,
-    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tools.json'],
     {
       cwd: root,
       stdio: 'inherit',

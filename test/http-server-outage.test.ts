@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createIamportClient, type IamportClient } from '../src/iamport';
-import { startSandbox, TEST_CARDS, type SandboxHandle } from '../src/sandbox';
+import { startSandbox, TEST_CARDS, type SandboxHandle } from 'iamport-sandbox';
 import { WEBHOOK_PATH } from '../src/server/paths';
 import { createTemporalClient } from '../src/temporal-client';
 import { workflowIdFor } from '../workflows/ids';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { Worker } from '@temporalio/worker';
 import { createBillingWorker } from '../src/billing-worker';
 import { createIamportClient, type IamportClient } from '../src/iamport';
-import { startSandbox, TEST_CARDS, type SandboxHandle } from '../src/sandbox';
+import { startSandbox, TEST_CARDS, type SandboxHandle } from 'iamport-sandbox';
 import { WEBHOOK_PATH } from '../src/server/paths';
 import { SUBSCRIPTION_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { CustomerUidKey, NextChargeAtKey, PlanAmountKey, SubscriptionStatusKey } from '../workflows/search-attributes';

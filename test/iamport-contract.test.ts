@@ -5,7 +5,7 @@
  */
 import { createIamportClient, IamportError, type IamportClient } from '../src/iamport';
 import { addLogSink, createLogger } from '../src/logger';
-import { startSandbox, TEST_CARDS, type SandboxHandle } from '../src/sandbox';
+import { startSandbox, TEST_CARDS, type SandboxHandle } from 'iamport-sandbox';
 
 const KEY = 'contract_key';
 const SECRET = 'contract_secret_never_logged';

@@ -4,7 +4,7 @@
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { TEST_CARDS } from '../src/sandbox';
+import { TEST_CARDS } from 'iamport-sandbox';
 import { workflowIdFor } from '../workflows/ids';
 import { cancel, pause, resume, updatePaymentMethod } from '../workflows/messages';
 import { recordHistory } from './helpers/histories';

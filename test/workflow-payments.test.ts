@@ -2,7 +2,7 @@
  * SubscriptionWorkflow on the real dev server, against the sandbox in real time: what happens around a charge —
  * declines and dunning, forged, lost and duplicated webhooks, plan changes, a worker that goes away.
  */
-import { TEST_CARDS } from '../src/sandbox';
+import { TEST_CARDS } from 'iamport-sandbox';
 import { workflowIdFor } from '../workflows/ids';
 import { cancel, changePlan, operatorCommand, paymentNotification, updatePaymentMethod } from '../workflows/messages';
 import { useDevServerStack } from './helpers/dev-server-stack';

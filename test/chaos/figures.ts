@@ -1,4 +1,4 @@
-import type { SandboxLedger } from '../../src/sandbox/ledger';
+import type { SandboxLedger } from 'iamport-sandbox';
 import type { SubscriptionView } from '../../workflows/view';
 import type { PlannedSubscription, Role } from './population';
 import type { CancelRecord, SignupResult } from './subscription-api';

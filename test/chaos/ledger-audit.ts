@@ -3,7 +3,7 @@
  * and with what the design promises. Findings are either violations (facts that no amount of waiting can undo: a
  * period charged twice, a charge after a cancel, a payment the ledger never made) or lags (something still due).
  */
-import type { LedgerCharge, SandboxLedger } from '../../src/sandbox/ledger';
+import type { LedgerCharge, SandboxLedger } from 'iamport-sandbox';
 import { subscriptionIdFromMerchantUid } from '../../workflows/ids';
 import type { SubscriptionView } from '../../workflows/view';
 import { cyclesDueBy, dueAtMs, type PlannedSubscription } from './population';

@@ -1,4 +1,4 @@
-import type { LocalStack } from '../../src/local-stack/stack';
+import type { LocalStack } from '../../tools/local-stack/stack';
 import { sleep } from './http';
 
 /** Kills and restarts the stack's processes, and notes every process that exits without being asked to. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { SandboxFaultsPatch } from '../../src/sandbox/faults';
-import type { SandboxLedger } from '../../src/sandbox/ledger';
+import type { SandboxFaultsPatch } from 'iamport-sandbox';
+import type { SandboxLedger } from 'iamport-sandbox';
 import { call } from './http';
 
 /** The sandbox's admin routes (never subject to faults). */

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createBillingWorker, WORKFLOWS_PATH } from '../../src/billing-worker';
 import { createIamportClient, type IamportClient } from '../../src/iamport';
-import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from 'iamport-sandbox';
 import { paymentNotification } from '../../workflows/messages';
 import { subscriptionIdFromMerchantUid, workflowIdFor } from '../../workflows/ids';
 
