@@ -26,6 +26,9 @@ import {
   cancelRequestSchema,
   DEFAULT_INTERVAL,
   describeIssues,
+  IMP_UID_PATTERN,
+  IMP_UID_RULE,
+  MERCHANT_UID_PATTERN,
   newSubscriptionSchema,
   paymentMethodChangeSchema,
   planChangeSchema,
@@ -193,9 +196,16 @@ export class SubscriptionClient {
    * would otherwise send them again and again.
    */
   async signalPaymentNotification(notification: PaymentNotification): Promise<NotificationRouting> {
-    const subscriptionId = subscriptionIdFromMerchantUid(notification.merchant_uid);
+    const subscriptionId = MERCHANT_UID_PATTERN.test(notification.merchant_uid)
+      ? subscriptionIdFromMerchantUid(notification.merchant_uid)
+      : undefined;
     if (!subscriptionId) return { routed: false, reason: 'unknown_merchant_uid' };
     const { imp_uid, merchant_uid, status } = notification;
+    // The workflow puts imp_uid in an iamport URL path: a malformed one never reaches it.
+    if (typeof imp_uid !== 'string' || !IMP_UID_PATTERN.test(imp_uid)) {
+      const problems = [{ field: 'imp_uid', message: `must be ${IMP_UID_RULE}` }];
+      throw new SubscriptionError('invalid_request', summarizeProblems(problems), problems);
+    }
     try {
       await this.call(subscriptionId, this.signalTimeoutMs, () =>
         this.handle(subscriptionId).signal(messages.paymentNotification, { imp_uid, merchant_uid, status }),

@@ -10,6 +10,13 @@ import { CUSTOMER_UID_MAX_LENGTH, MIN_EXACT_INTERVAL_MS, PLAN_NAME_MAX_LENGTH } 
 import { SUBSCRIPTION_ID_PATTERN, SUBSCRIPTION_ID_RULE } from '../workflows/ids';
 
 export const DEFAULT_INTERVAL = 'P1M';
+
+/** iamport's payment id: `imp_` and digits, at most 32 characters (PaymentAnnotation.imp_uid), e.g. imp_1234567890. */
+export const IMP_UID_PATTERN = /^imp_[0-9]{1,28}$/;
+export const IMP_UID_RULE = 'an iamport payment id: "imp_" and digits, at most 32 characters';
+/** iamport's order id (at most 40 characters) in the alphabet our merchant_uids use (workflows/ids.ts). */
+export const MERCHANT_UID_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
+export const MERCHANT_UID_RULE = 'an iamport merchant_uid: 1 to 40 letters, digits, "_" or "-"';
 export const MAX_RETRY_DELAYS = 10;
 /** start_at and trial_end may lie at most this far ahead, which catches typos such as 2205. */
 export const MAX_DAYS_AHEAD = 2 * 366;
