@@ -130,6 +130,8 @@ export const newSubscriptionFields = {
   start_at: dateTime.optional(),
   trial_end: dateTime.optional(),
   dunning: dunningSchema.optional(),
+  /** true: start even when another running subscription bills the same customer_uid (refused otherwise) */
+  allow_shared_customer_uid: z.boolean({ error: 'must be true or false' }).optional(),
 };
 
 /** Checks that need the clock: nothing in the past, nothing absurdly far ahead, a trial that ends after the start. */

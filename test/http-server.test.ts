@@ -131,6 +131,8 @@ describe('HTTP server over Temporal, the iamport sandbox and a billing worker', 
         customer_uid: 'cust-card-1',
         plan: { name: 'Basic', amount: 5000, interval: 'P1Y' },
         start_at: inOneDay(),
+        // card-1 bills this customer_uid too
+        allow_shared_customer_uid: true,
       });
       expect(res.status).toBe(201);
       expect(res.body.subscription_id).toMatch(/^sub-[0-9a-f]{16}$/);
