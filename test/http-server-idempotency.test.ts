@@ -265,6 +265,23 @@ describe('Idempotency-Key, shared customer_uid and production floors over HTTP',
       expect(issued.filter((uid) => uid === 'cust-cmd-b-new')).toHaveLength(1);
     });
 
+    it('refuses a new card under a customer_uid another running subscription bills (it would replace that card)', async () => {
+      const before = issued.length;
+      const res = await server.api('POST', '/subscriptions/cmd-b/payment-method', {
+        customer_uid: 'cust-cmd-a',
+        card: card('5555-4444-3333-2222'),
+      });
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('customer_uid_in_use');
+      expect(issued.length).toBe(before);
+      const shared = await server.api('POST', '/subscriptions/cmd-b/payment-method', {
+        customer_uid: 'cust-cmd-a',
+        allow_shared_customer_uid: true,
+      });
+      expect(shared.status).toBe(200);
+      expect(shared.body.customer_uid).toBe('cust-cmd-a');
+    });
+
     it('a cancel repeated with its key after the subscription ended answers the first result', async () => {
       const first = await server.api('POST', '/subscriptions/cmd-c/cancel', {}, { 'idempotency-key': 'cancel-c' });
       expect(first.status).toBe(200);

@@ -41,7 +41,12 @@ export function signupSchema(now: () => number = Date.now) {
 }
 
 /** POST /subscriptions/:id/payment-method */
-export const paymentMethodSchema = strictObject({ customer_uid: customerUidSchema, card: cardSchema.optional() });
+export const paymentMethodSchema = strictObject({
+  customer_uid: customerUidSchema,
+  card: cardSchema.optional(),
+  /** true: use a customer_uid another running subscription bills (refused otherwise) */
+  allow_shared_customer_uid: z.boolean({ error: 'must be true or false' }).optional(),
+});
 
 /**
  * The webhook iamport posts: only a hint, verified by the workflow; extra fields (cancellation_id…) are ignored. The

@@ -108,10 +108,12 @@ export function subscriptionRoutes({
   router.post('/subscriptions/:id/payment-method', auth, key, json, async (ctx) => {
     const id = subscriptionIdOf(ctx);
     const body = parseWith(paymentMethodSchema, ctx.request.body);
-    const { customer_uid, card } = body;
+    const { customer_uid, card, allow_shared_customer_uid: allowShared } = body;
     const updateId = updateIdOf(ctx, `payment-method ${id}`, body);
     // A retry whose first attempt was applied does not issue the card again; a reused key is refused first.
     const applied = ctx.state.idempotencyKey ? await seenOrNone(subscriptions, id, updateId) : false;
+    // Issuing a card under a customer_uid another subscription bills would replace that subscription's card.
+    if (!applied && !allowShared) await subscriptions.refuseSharedCustomerUid(customer_uid, id);
     if (card && !applied) {
       // Only for a live subscription: a card for one that does not exist (or has ended) is not sent to iamport.
       const lifecycle = await subscriptions.lifecycle(id);
