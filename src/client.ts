@@ -284,15 +284,24 @@ export class SubscriptionClient {
    */
   async refuseSharedCustomerUid(customerUid: string, subscriptionId?: string): Promise<void> {
     const uid = validate(customerUidSchema, customerUid, 'customer_uid');
+    // A backslash or a double quote does not survive every visibility store's string escaping (SQLite keeps a
+    // backslash doubled): look such a customer_uid up by the part before the first quote or backslash, and compare
+    // exactly here.
+    const exact = !/[\\"]/.test(uid);
     const conditions = [
-      `${CustomerUidKey.name} = ${visibilityString(uid)}`,
+      exact
+        ? `${CustomerUidKey.name} = ${visibilityString(uid)}`
+        : `${CustomerUidKey.name} STARTS_WITH ${visibilityString(uid.slice(0, uid.search(/[\\"']/)))}`,
       `ExecutionStatus = "Running"`,
       `WorkflowType = "${WORKFLOW_TYPE}"`,
       ...(subscriptionId ? [`WorkflowId != ${visibilityString(workflowIdFor(subscriptionId))}`] : []),
     ];
     const other = await this.call(subscriptionId ?? '', this.callTimeoutMs, async () => {
-      for await (const workflow of this.client.workflow.list({ query: conditions.join(' AND '), pageSize: 1 })) {
-        return workflow.workflowId;
+      let scanned = 0;
+      const query = conditions.join(' AND ');
+      for await (const workflow of this.client.workflow.list({ query, pageSize: exact ? 1 : 100 })) {
+        if (workflow.typedSearchAttributes.get(CustomerUidKey) === uid) return workflow.workflowId;
+        if (++scanned >= MAX_SCANNED_FOR_CUSTOMER_UID) break;
       }
       return undefined;
     });
@@ -534,6 +543,9 @@ export class SubscriptionClient {
   }
 }
 
+/** How many running subscriptions a customer_uid with a backslash is compared with, at most. */
+const MAX_SCANNED_FOR_CUSTOMER_UID = 1000;
+
 /** Update ids callers may give: letters, digits and `._:-`, at most 100 characters. */
 export const UPDATE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
 const UPDATE_ID_RULE = 'letters, digits and "._:-", at most 100 characters';
@@ -550,9 +562,9 @@ function refuseReusedKey(updateId: string, seen: string[]): void {
   }
 }
 
-/** A Temporal visibility string literal. */
+/** A Temporal visibility string literal: single-quoted, with `\` and `'` escaped by a backslash. */
 function visibilityString(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 function refuse(problems: FieldProblem[]): void {

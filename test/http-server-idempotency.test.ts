@@ -176,6 +176,18 @@ describe('Idempotency-Key, shared customer_uid and production floors over HTTP',
       });
     });
 
+    it.each([`q"uo'te\\back`, 'ünï-😀', "a'--", 'say"hi', '\\"'])(
+      'finds a running subscription by a customer_uid like %s',
+      async (uid) => {
+        const id = `odd-${Math.random().toString(36).slice(2, 8)}`;
+        const first = await server.api('POST', '/subscriptions', signup(uid, { subscription_id: id }));
+        expect(first.status).toBe(201);
+        const second = await server.api('POST', '/subscriptions', { ...signup(uid), card: undefined });
+        expect(second.status).toBe(409);
+        expect(second.body.error.code).toBe('customer_uid_in_use');
+      },
+    );
+
     it('refuses a malformed Idempotency-Key with 400', async () => {
       for (const key of ['has space', 'x'.repeat(256), 'a\tb']) {
         const res = await server.api('POST', '/subscriptions', signup('cust-badkey'), { 'idempotency-key': key });
