@@ -553,7 +553,7 @@ describe('HTTP server over Temporal, the iamport sandbox and a billing worker', 
         .tuple(fc.stringMatching(/^[0-9a-z]{1,10}$/), fc.nat({ max: 9_999_999 }), fc.nat({ max: 9_999 }))
         .map(([t, cycle, attempt]) => `hook-a_${t}_${cycle}_${attempt}`);
       const imp = fc.oneof(
-        goodImp,
+        { arbitrary: goodImp, weight: 3 },
         fc.constantFrom(
           '..',
           'a/b',
@@ -569,18 +569,21 @@ describe('HTTP server over Temporal, the iamport sandbox and a billing worker', 
         fc.anything(),
       );
       const merchant = fc.oneof(
-        ours,
-        fc.constant(target.pending_charge!.merchant_uid),
+        { arbitrary: ours, weight: 2 },
+        { arbitrary: fc.constant(target.pending_charge!.merchant_uid), weight: 2 },
         fc.stringMatching(/^[A-Za-z0-9-]{20}_[0-9a-z]{10}_[0-9]{7}_[0-9]{4}$/),
         fc.string({ maxLength: 60 }),
         fc.anything(),
       );
       const status = fc.oneof(
-        fc.constantFrom('paid', 'failed', 'cancelled', 'ready'),
+        { arbitrary: fc.constantFrom('paid', 'failed', 'cancelled', 'ready'), weight: 3 },
         fc.string({ maxLength: 50 }),
         fc.anything(),
       );
-      const notification = fc.record({ imp_uid: imp, merchant_uid: merchant, status }, { requiredKeys: [] });
+      const notification = fc.oneof(
+        { arbitrary: fc.record({ imp_uid: imp, merchant_uid: merchant, status }), weight: 3 },
+        fc.record({ imp_uid: imp, merchant_uid: merchant, status }, { requiredKeys: [] }),
+      );
       const asForm = (value: Record<string, unknown>) =>
         Object.entries(value)
           .map(
