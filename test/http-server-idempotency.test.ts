@@ -309,6 +309,47 @@ describe('Idempotency-Key, shared customer_uid and production floors over HTTP',
     });
   });
 
+  describe('SubscriptionClient, embedded', () => {
+    it('commands take an updateId: the same id is one update, answered twice alike', async () => {
+      const client = server.subscriptions;
+      const signup = {
+        subscription_id: 'embedded-u',
+        customer_uid: 'cust-cmd-a',
+        plan: { name: 'Basic', amount: 5000 },
+        start_at: inOneDay(),
+      };
+      // cust-cmd-a is billed by cmd-a: the embedded client refuses the share as the HTTP API does
+      await expect(client.start(signup)).rejects.toMatchObject({ code: 'customer_uid_in_use' });
+      expect((await client.start({ ...signup, allow_shared_customer_uid: true })).replayed).toBe(false);
+      const first = await client.pause('embedded-u', { updateId: 'hosted-page-42' });
+      const again = await client.pause('embedded-u', { updateId: 'hosted-page-42' });
+      expect(again).toEqual(first);
+      await expect(client.pause('embedded-u', { updateId: 'hosted-page-43' })).rejects.toMatchObject({
+        code: 'conflict',
+      });
+      await expect(client.resume('embedded-u', { updateId: 'not an id' })).rejects.toMatchObject({
+        code: 'invalid_request',
+      });
+    });
+
+    it('signals only well-formed ids', async () => {
+      await expect(
+        server.subscriptions.signalPaymentNotification({
+          imp_uid: '../x',
+          merchant_uid: 'embedded-u_a_1_1',
+          status: 'paid',
+        }),
+      ).rejects.toMatchObject({
+        code: 'invalid_request',
+        problems: [{ field: 'imp_uid', message: expect.any(String) }],
+      });
+      const long = `${'a'.repeat(20)}_${'z'.repeat(10)}_1234567_1234`;
+      expect(
+        await server.subscriptions.signalPaymentNotification({ imp_uid: 'imp_1', merchant_uid: long, status: 'paid' }),
+      ).toEqual({ routed: false, reason: 'unknown_merchant_uid' });
+    });
+  });
+
   describe('production floors (IAMPORT_MODE=live)', () => {
     it('refuses intervals under a day and dunning delays under an hour before any card is sent', async () => {
       const before = issued.length;
