@@ -13,10 +13,20 @@ import type { FieldProblem } from './subscription-requests';
  * - not_found: no such subscription (404)
  * - already_exists: a subscription with this id is running (409)
  * - conflict: the request does not fit the subscription's status, e.g. resume when not paused (409)
+ * - idempotency_conflict: the Idempotency-Key was already used for another request (409)
+ * - customer_uid_in_use: another running subscription bills this customer_uid (409; allow_shared_customer_uid)
  * - unavailable: Temporal could not be reached, or the subscription did not answer in time (503). The request may
- *   still take effect (a start or an update whose answer was lost): look the subscription up before repeating it.
+ *   still take effect (a start or an update whose answer was lost): repeat it with the same Idempotency-Key (or
+ *   update id), which Temporal applies at most once, or look the subscription up before repeating it without one.
  */
-export type SubscriptionErrorCode = 'invalid_request' | 'not_found' | 'already_exists' | 'conflict' | 'unavailable';
+export type SubscriptionErrorCode =
+  | 'invalid_request'
+  | 'not_found'
+  | 'already_exists'
+  | 'conflict'
+  | 'idempotency_conflict'
+  | 'customer_uid_in_use'
+  | 'unavailable';
 
 export class SubscriptionError extends Error {
   override name = 'SubscriptionError';
@@ -50,7 +60,7 @@ export function toSubscriptionError(error: unknown, subscriptionId: string): unk
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(error)) {
     return new SubscriptionError(
       'unavailable',
-      'Temporal or the subscription worker did not answer in time; the request may still take effect, check before repeating it',
+      'Temporal or the subscription worker did not answer in time; the request may still take effect: repeat it with the same Idempotency-Key, or check before repeating it',
     );
   }
   return error;

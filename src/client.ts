@@ -4,13 +4,18 @@
  * here too, so a bad request never reaches a workflow. No card data: issue billing keys first (src/billing-key.ts).
  */
 import { randomBytes } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type {
+  Client,
+  WorkflowExecutionDescription,
+  WorkflowHandle,
+  WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { describeInterval, parseInterval } from '../workflows/calendar';
 import { workflowIdFor, subscriptionIdFromMerchantUid } from '../workflows/ids';
 import type { subscriptionWorkflow } from '../workflows';
 import type { SubscriptionView } from '../workflows/view';
 import * as messages from '../workflows/messages';
-import { searchAttributePairs, searchValuesOf } from '../workflows/search-attributes';
+import { CustomerUidKey, searchAttributePairs, searchValuesOf } from '../workflows/search-attributes';
 import { CORE_VERSION } from '../workflows/patches';
 import { initialState } from '../workflows/state';
 import {
@@ -22,15 +27,22 @@ import {
   type SubscriptionStatus,
 } from '../workflows/types';
 import { SubscriptionError, toSubscriptionError } from './client-errors';
+import { keyHash, keyPartOf, MEMO, randomUpdateId, subscriptionIdForKey } from './idempotency';
+import { productionFloorProblems, type IamportMode } from './production-floors';
 import {
   cancelRequestSchema,
+  customerUidSchema,
   DEFAULT_INTERVAL,
   describeIssues,
+  IMP_UID_PATTERN,
+  IMP_UID_RULE,
+  MERCHANT_UID_PATTERN,
   newSubscriptionSchema,
   paymentMethodChangeSchema,
   planChangeSchema,
   subscriptionIdSchema,
   summarizeProblems,
+  type FieldProblem,
   type NewSubscription,
 } from './subscription-requests';
 import type { z } from 'zod';
@@ -50,17 +62,53 @@ export interface SubscriptionClientOptions {
   signalTimeoutMs?: number;
   /** how long to wait for an update to be applied; default 30 s */
   updateTimeoutMs?: number;
+  /**
+   * how long an update whose call failed because Temporal was unreachable is re-sent (same update id, so Temporal
+   * applies it at most once) before the caller gets `unavailable`; default 4 s, within updateTimeoutMs
+   */
+  updateRetryMs?: number;
+  /** IAMPORT_MODE: `live` refuses billing intervals under a day and dunning delays under an hour; default sandbox */
+  iamportMode?: IamportMode;
   now?: () => number;
 }
 
-export interface StartedSubscription {
+/** What a signup answers (the HTTP 201 body); kept in the memo of an idempotent signup. */
+export interface SignupAnswer {
   subscription_id: string;
   customer_uid: string;
   status: SubscriptionStatus;
   /** the first charge (or the end of the trial) */
   next_charge_at: string;
+}
+
+export interface StartedSubscription extends SignupAnswer {
   workflow_id: string;
+  /** the run that answers now (with `replayed`, the latest run of the workflow this key started) */
   run_id: string;
+  /** true when an earlier request with the same Idempotency-Key started it */
+  replayed: boolean;
+}
+
+/** Options of every command. */
+export interface UpdateOptions {
+  /**
+   * The Temporal update id: a retry with the same id attaches to the same update instead of applying the command
+   * again. Default: a random one per call (still reused by this call's own retries). See src/idempotency.ts for the
+   * id an Idempotency-Key gives.
+   */
+  updateId?: string;
+}
+
+/** What makes a signup idempotent (src/idempotency.ts). */
+export interface SignupIdempotency {
+  /** the Idempotency-Key as the caller sent it (only its sha256 is stored) */
+  key: string;
+  /** requestFingerprint('POST /subscriptions', the whole request, card included) */
+  fingerprint: string;
+}
+
+export interface StartOptions {
+  idempotency?: SignupIdempotency;
 }
 
 export type NotificationRouting =
@@ -75,6 +123,8 @@ export class SubscriptionClient {
   private readonly callTimeoutMs: number;
   private readonly signalTimeoutMs: number;
   private readonly updateTimeoutMs: number;
+  private readonly updateRetryMs: number;
+  private readonly iamportMode: IamportMode;
   private readonly now: () => number;
 
   constructor(options: SubscriptionClientOptions) {
@@ -85,19 +135,51 @@ export class SubscriptionClient {
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.signalTimeoutMs = options.signalTimeoutMs ?? 5_000;
     this.updateTimeoutMs = options.updateTimeoutMs ?? 30_000;
+    this.updateRetryMs = options.updateRetryMs ?? 4_000;
+    this.iamportMode = options.iamportMode ?? 'sandbox';
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Validates a new subscription as start() does (the schema, then the production floors), without starting it: the
+   * HTTP server calls it before a card is sent to iamport.
+   */
+  checkNewSubscription(request: NewSubscription): ReturnType<ReturnType<typeof newSubscriptionSchema>['parse']> {
+    const parsed = validate(newSubscriptionSchema(this.now), request);
+    refuse(
+      productionFloorProblems(this.iamportMode, {
+        interval: parsed.plan.interval,
+        retryDelays: parsed.dunning?.retry_delays,
+      }),
+    );
+    return parsed;
   }
 
   /**
    * Starts a subscription's workflow. Fails with `already_exists` while one with the same id runs; an id may be used
    * again once its subscription has ended. `next_charge_at` is computed from the input exactly as the workflow
    * computes it (start_at, which defaults to now, or trial_end), so the answer does not wait for a worker.
+   *
+   * With `idempotency`, the subscription id defaults to one derived from the key, the key's and the request's
+   * hashes go into the workflow's memo, and a workflow this key already started is answered as the first time
+   * (`replayed: true`), or refused with `idempotency_conflict` when the request differs. Unless
+   * `allow_shared_customer_uid` is true, a customer_uid another running subscription bills is refused
+   * (`customer_uid_in_use`).
    */
-  async start(request: NewSubscription): Promise<StartedSubscription> {
-    const parsed = validate(newSubscriptionSchema(this.now), request);
+  async start(request: NewSubscription, options: StartOptions = {}): Promise<StartedSubscription> {
+    const { allow_shared_customer_uid: allowShared, ...parsed } = this.checkNewSubscription(request);
     const createdAtMs = this.now();
     const createdAt = new Date(createdAtMs).toISOString();
-    const subscriptionId = parsed.subscription_id ?? generateSubscriptionId();
+    const { idempotency } = options;
+    const subscriptionId =
+      parsed.subscription_id ??
+      (idempotency ? subscriptionIdForKey(idempotency.key) : undefined) ??
+      generateSubscriptionId();
+    if (idempotency) {
+      const previous = await this.previousSignup(subscriptionId, idempotency);
+      if (previous) return previous;
+    }
+    if (!allowShared) await this.refuseSharedCustomerUid(parsed.customer_uid, subscriptionId);
     const input: SubscriptionInput = {
       subscription_id: subscriptionId,
       customer_uid: parsed.customer_uid,
@@ -113,28 +195,124 @@ export class SubscriptionClient {
       core_version: CORE_VERSION,
     };
     const initial = initialState(input, createdAtMs);
-    const searchAttributes = searchAttributePairs(
-      searchValuesOf({ ...initial, next_charge_at: initial.anchor_at, customer_uid: input.customer_uid }),
-    );
-    const handle = await this.call(subscriptionId, this.callTimeoutMs, () =>
-      this.client.workflow.start<typeof subscriptionWorkflow>(WORKFLOW_TYPE, {
-        workflowId: workflowIdFor(subscriptionId),
-        taskQueue: this.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        typedSearchAttributes: searchAttributes,
-        staticSummary: summaryOf(input.plan),
-      }),
-    );
-    return {
+    const answer: SignupAnswer = {
       subscription_id: subscriptionId,
       customer_uid: input.customer_uid,
       status: initial.status,
       next_charge_at: initial.anchor_at,
-      workflow_id: handle.workflowId,
-      run_id: handle.firstExecutionRunId,
     };
+    const searchAttributes = searchAttributePairs(
+      searchValuesOf({ ...initial, next_charge_at: initial.anchor_at, customer_uid: input.customer_uid }),
+    );
+    let handle: WorkflowHandleWithFirstExecutionRunId<typeof subscriptionWorkflow>;
+    try {
+      handle = await this.call(subscriptionId, this.callTimeoutMs, () =>
+        this.client.workflow.start<typeof subscriptionWorkflow>(WORKFLOW_TYPE, {
+          workflowId: workflowIdFor(subscriptionId),
+          taskQueue: this.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          typedSearchAttributes: searchAttributes,
+          staticSummary: summaryOf(input.plan),
+          memo: idempotency
+            ? {
+                [MEMO.keyHash]: keyHash(idempotency.key),
+                [MEMO.requestHash]: idempotency.fingerprint,
+                [MEMO.answer]: answer,
+              }
+            : undefined,
+        }),
+      );
+    } catch (error) {
+      // A concurrent retry with the same key won the race: answer as it did.
+      if (idempotency && error instanceof SubscriptionError && error.code === 'already_exists') {
+        const previous = await this.previousSignup(subscriptionId, idempotency);
+        if (previous) return previous;
+      }
+      throw error;
+    }
+    return { ...answer, workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId, replayed: false };
+  }
+
+  /**
+   * The subscription a signup with this Idempotency-Key already started (its first answer), or undefined when there
+   * is none, so the signup may go on. Throws `idempotency_conflict` when the key was used for another request, and
+   * `already_exists` when another request (without this key) started a subscription under the id that still runs.
+   */
+  async previousSignup(
+    subscriptionId: string,
+    idempotency: SignupIdempotency,
+  ): Promise<StartedSubscription | undefined> {
+    const id = validate(subscriptionIdSchema, subscriptionId, 'subscription_id');
+    let description: WorkflowExecutionDescription;
+    try {
+      description = await this.call(id, this.callTimeoutMs, () => this.handle(id).describe());
+    } catch (error) {
+      if (error instanceof SubscriptionError && error.code === 'not_found') return undefined;
+      throw error;
+    }
+    const memo = description.memo ?? {};
+    if (memo[MEMO.keyHash] === keyHash(idempotency.key)) {
+      if (memo[MEMO.requestHash] !== idempotency.fingerprint) {
+        throw new SubscriptionError(
+          'idempotency_conflict',
+          'this Idempotency-Key was already used for another request; send a new key for a new request',
+        );
+      }
+      const answer = memo[MEMO.answer] as SignupAnswer;
+      return {
+        ...answer,
+        workflow_id: description.workflowId,
+        run_id: description.runId,
+        replayed: true,
+      };
+    }
+    if (description.status.name === 'RUNNING') {
+      throw new SubscriptionError('already_exists', `subscription ${id} already exists and is running`);
+    }
+    return undefined;
+  }
+
+  /**
+   * Refuses (`customer_uid_in_use`) a customer_uid that a running subscription other than `subscriptionId` bills:
+   * a second subscription on one billing key is usually a retried signup, and issuing a card under it would replace
+   * the other subscription's card. Reads Temporal's visibility (the CustomerUid search attribute), which lags a
+   * start by moments, so two simultaneous signups may both pass; an Idempotency-Key covers retries.
+   */
+  async refuseSharedCustomerUid(customerUid: string, subscriptionId?: string): Promise<void> {
+    const uid = validate(customerUidSchema, customerUid, 'customer_uid');
+    // A backslash or a double quote does not survive every visibility store's string escaping (SQLite keeps a
+    // backslash doubled): look such a customer_uid up by the part before the first quote or backslash, and compare
+    // exactly here.
+    const exact = !/[\\"]/.test(uid);
+    const conditions = [
+      exact
+        ? `${CustomerUidKey.name} = ${visibilityString(uid)}`
+        : `${CustomerUidKey.name} STARTS_WITH ${visibilityString(uid.slice(0, uid.search(/[\\"']/)))}`,
+      `ExecutionStatus = "Running"`,
+      `WorkflowType = "${WORKFLOW_TYPE}"`,
+      ...(subscriptionId ? [`WorkflowId != ${visibilityString(workflowIdFor(subscriptionId))}`] : []),
+    ];
+    const other = await this.call(subscriptionId ?? '', this.callTimeoutMs, async () => {
+      let scanned = 0;
+      const query = conditions.join(' AND ');
+      for await (const workflow of this.client.workflow.list({ query, pageSize: exact ? 1 : 100 })) {
+        if (workflow.typedSearchAttributes.get(CustomerUidKey) === uid) return workflow.workflowId;
+        if (++scanned >= MAX_SCANNED_FOR_CUSTOMER_UID) break;
+      }
+      return undefined;
+    });
+    if (other) {
+      const problems = [
+        {
+          field: 'customer_uid',
+          message:
+            'another running subscription bills this customer_uid; send "allow_shared_customer_uid": true if that is intended',
+        },
+      ];
+      throw new SubscriptionError('customer_uid_in_use', summarizeProblems(problems), problems);
+    }
   }
 
   /** Whether the subscription's workflow runs, has ended (it ends when the subscription is canceled), or never existed. */
@@ -155,39 +333,76 @@ export class SubscriptionClient {
     return this.call(id, this.callTimeoutMs, () => this.handle(id).query(messages.getState));
   }
 
-  async cancel(subscriptionId: string, request: messages.CancelRequest = {}): Promise<SubscriptionView> {
+  async cancel(
+    subscriptionId: string,
+    request: messages.CancelRequest = {},
+    options: UpdateOptions = {},
+  ): Promise<SubscriptionView> {
     const args = validate(cancelRequestSchema, request);
-    return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.cancel, { args: [args] }));
+    return this.update(subscriptionId, options, (handle, updateId) =>
+      handle.executeUpdate(messages.cancel, { args: [args], updateId }),
+    );
   }
 
-  async undoCancel(subscriptionId: string): Promise<SubscriptionView> {
-    return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.undoCancel));
-  }
-
-  async pause(subscriptionId: string): Promise<SubscriptionView> {
-    return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.pause));
-  }
-
-  async resume(subscriptionId: string): Promise<SubscriptionView> {
-    return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.resume));
+  async undoCancel(subscriptionId: string, options: UpdateOptions = {}): Promise<SubscriptionView> {
+    return this.update(subscriptionId, options, (handle, updateId) =>
+      handle.executeUpdate(messages.undoCancel, { updateId }),
+    );
   }
 
   /** After needs_attention that waits for an operator (a refunded or unverifiable payment): charge the period again. */
-  async retry(subscriptionId: string): Promise<SubscriptionView> {
-    return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.retry));
+  async retry(subscriptionId: string, options: UpdateOptions = {}): Promise<SubscriptionView> {
+    return this.update(subscriptionId, options, (handle, updateId) =>
+      handle.executeUpdate(messages.retry, { updateId }),
+    );
   }
 
-  async changePlan(subscriptionId: string, change: messages.PlanChange): Promise<SubscriptionView> {
+  async pause(subscriptionId: string, options: UpdateOptions = {}): Promise<SubscriptionView> {
+    return this.update(subscriptionId, options, (handle, updateId) =>
+      handle.executeUpdate(messages.pause, { updateId }),
+    );
+  }
+
+  async resume(subscriptionId: string, options: UpdateOptions = {}): Promise<SubscriptionView> {
+    return this.update(subscriptionId, options, (handle, updateId) =>
+      handle.executeUpdate(messages.resume, { updateId }),
+    );
+  }
+
+  async changePlan(
+    subscriptionId: string,
+    change: messages.PlanChange,
+    options: UpdateOptions = {},
+  ): Promise<SubscriptionView> {
     const args = validate(planChangeSchema, change);
-    return this.update(subscriptionId, (handle) => handle.executeUpdate(messages.changePlan, { args: [args] }));
+    refuse(productionFloorProblems(this.iamportMode, { interval: args.interval, intervalField: 'interval' }));
+    return this.update(subscriptionId, options, (handle, updateId) =>
+      handle.executeUpdate(messages.changePlan, { args: [args], updateId }),
+    );
   }
 
   /** Points the subscription at another billing key (customer_uid). Issue the key first when it is new. */
-  async updatePaymentMethod(subscriptionId: string, change: messages.PaymentMethodChange): Promise<SubscriptionView> {
+  async updatePaymentMethod(
+    subscriptionId: string,
+    change: messages.PaymentMethodChange,
+    options: UpdateOptions = {},
+  ): Promise<SubscriptionView> {
     const args = validate(paymentMethodChangeSchema, change);
-    return this.update(subscriptionId, (handle) =>
-      handle.executeUpdate(messages.updatePaymentMethod, { args: [args] }),
+    return this.update(subscriptionId, options, (handle, updateId) =>
+      handle.executeUpdate(messages.updatePaymentMethod, { args: [args], updateId }),
     );
+  }
+
+  /**
+   * Whether the update with this id was already accepted by the subscription's current run (a retried request
+   * whose first attempt went through): the HTTP server then skips work that must happen once, such as issuing a
+   * billing key. Also refuses (`idempotency_conflict`) a keyed update id whose key was used for another request.
+   */
+  async updateSeen(subscriptionId: string, updateId: string): Promise<boolean> {
+    const id = validate(subscriptionIdSchema, subscriptionId, 'subscription_id');
+    const seen = await this.call(id, this.callTimeoutMs, () => this.acceptedUpdateIds(id));
+    refuseReusedKey(updateId, seen);
+    return seen.includes(updateId);
   }
 
   /**
@@ -196,9 +411,16 @@ export class SubscriptionClient {
    * would otherwise send them again and again.
    */
   async signalPaymentNotification(notification: PaymentNotification): Promise<NotificationRouting> {
-    const subscriptionId = subscriptionIdFromMerchantUid(notification.merchant_uid);
+    const subscriptionId = MERCHANT_UID_PATTERN.test(notification.merchant_uid)
+      ? subscriptionIdFromMerchantUid(notification.merchant_uid)
+      : undefined;
     if (!subscriptionId) return { routed: false, reason: 'unknown_merchant_uid' };
     const { imp_uid, merchant_uid, status } = notification;
+    // The workflow puts imp_uid in an iamport URL path: a malformed one never reaches it.
+    if (typeof imp_uid !== 'string' || !IMP_UID_PATTERN.test(imp_uid)) {
+      const problems = [{ field: 'imp_uid', message: `must be ${IMP_UID_RULE}` }];
+      throw new SubscriptionError('invalid_request', summarizeProblems(problems), problems);
+    }
     try {
       await this.call(subscriptionId, this.signalTimeoutMs, () =>
         this.handle(subscriptionId).signal(messages.paymentNotification, { imp_uid, merchant_uid, status }),
@@ -229,18 +451,80 @@ export class SubscriptionClient {
     return this.client.workflow.getHandle<typeof subscriptionWorkflow>(workflowIdFor(subscriptionId));
   }
 
+  /**
+   * Runs an update under one update id: when Temporal is unreachable or the call times out, the same update is sent
+   * again (Temporal applies an update id once per run and answers a repeat with the first outcome) until
+   * updateRetryMs have passed, then `unavailable`. A keyed update id whose key this run already saw with another
+   * request is refused first (`idempotency_conflict`).
+   */
   private async update(
     subscriptionId: string,
-    run: (handle: WorkflowHandle<typeof subscriptionWorkflow>) => Promise<SubscriptionView>,
+    options: UpdateOptions,
+    run: (handle: WorkflowHandle<typeof subscriptionWorkflow>, updateId: string) => Promise<SubscriptionView>,
   ): Promise<SubscriptionView> {
     const id = validate(subscriptionIdSchema, subscriptionId, 'subscription_id');
-    try {
-      return await this.call(id, this.updateTimeoutMs, () => run(this.handle(id)));
-    } catch (error) {
-      // Temporal answers "not found" for an ended workflow too: tell the two apart.
-      if (error instanceof SubscriptionError && error.code === 'not_found') throw await this.notRunning(id);
-      throw error;
+    const updateId = options.updateId ?? randomUpdateId();
+    if (!UPDATE_ID_PATTERN.test(updateId)) {
+      throw new SubscriptionError('invalid_request', `updateId must be ${UPDATE_ID_RULE}`);
     }
+    const started = Date.now();
+    const deadline = started + this.updateTimeoutMs;
+    if (keyPartOf(updateId)) {
+      try {
+        refuseReusedKey(updateId, await this.call(id, this.callTimeoutMs, () => this.acceptedUpdateIds(id)));
+      } catch (error) {
+        if (!(error instanceof SubscriptionError && error.code === 'not_found')) throw error;
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.client.connection.withDeadline(deadline, () => run(this.handle(id), updateId));
+      } catch (raw) {
+        const error = toSubscriptionError(raw, id);
+        // Temporal answers "not found" for an ended workflow too: maybe this very update ended it (a cancel).
+        if (error instanceof SubscriptionError && error.code === 'not_found') {
+          const outcome = await this.completedUpdate(id, updateId);
+          if (outcome) return outcome.result();
+          throw await this.notRunning(id);
+        }
+        const pause = Math.min(250 * 2 ** (attempt - 1), 2_000);
+        const retry =
+          error instanceof SubscriptionError &&
+          error.code === 'unavailable' &&
+          Date.now() + pause < Math.min(started + this.updateRetryMs, deadline);
+        if (!retry) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  /** The outcome of an update the (ended) workflow completed, or undefined when it never saw that update id. */
+  private async completedUpdate(
+    id: string,
+    updateId: string,
+  ): Promise<{ result: () => Promise<SubscriptionView> } | undefined> {
+    let seen: string[];
+    try {
+      seen = await this.call(id, this.callTimeoutMs, () => this.acceptedUpdateIds(id));
+    } catch {
+      return undefined;
+    }
+    if (!seen.includes(updateId)) return undefined;
+    return {
+      result: () =>
+        this.call(id, this.callTimeoutMs, () =>
+          this.client.workflow.getHandle(workflowIdFor(id)).getUpdateHandle<SubscriptionView>(updateId).result(),
+        ),
+    };
+  }
+
+  /** The ids of the updates the workflow's latest run accepted, from its history. */
+  private async acceptedUpdateIds(id: string): Promise<string[]> {
+    const history = await this.handle(id).fetchHistory();
+    return (history.events ?? []).flatMap((event) => {
+      const updateId = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId;
+      return updateId ? [updateId] : [];
+    });
   }
 
   private async notRunning(id: string): Promise<SubscriptionError> {
@@ -262,6 +546,34 @@ export class SubscriptionClient {
       throw toSubscriptionError(error, subscriptionId);
     }
   }
+}
+
+/** How many running subscriptions a customer_uid with a backslash is compared with, at most. */
+const MAX_SCANNED_FOR_CUSTOMER_UID = 1000;
+
+/** Update ids callers may give: letters, digits and `._:-`, at most 100 characters. */
+export const UPDATE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
+const UPDATE_ID_RULE = 'letters, digits and "._:-", at most 100 characters';
+
+/** `idempotency_conflict` when the run accepted an update with the same key half but another request half. */
+function refuseReusedKey(updateId: string, seen: string[]): void {
+  const key = keyPartOf(updateId);
+  if (!key) return;
+  if (seen.some((other) => other !== updateId && keyPartOf(other) === key)) {
+    throw new SubscriptionError(
+      'idempotency_conflict',
+      'this Idempotency-Key was already used for another request; send a new key for a new request',
+    );
+  }
+}
+
+/** A Temporal visibility string literal: single-quoted, with `\` and `'` escaped by a backslash. */
+function visibilityString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function refuse(problems: FieldProblem[]): void {
+  if (problems.length > 0) throw new SubscriptionError('invalid_request', summarizeProblems(problems), problems);
 }
 
 function validate<S extends z.ZodType>(schema: S, value: unknown, field?: string): z.output<S> {

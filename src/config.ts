@@ -1,5 +1,6 @@
 import { Duration, IANAZone } from 'luxon';
 import { z } from 'zod';
+import type { IamportMode } from './production-floors';
 
 export const REAL_IAMPORT_API_URL = 'https://api.iamport.kr';
 /** iamport's published V1 webhook source addresses. */
@@ -39,6 +40,14 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('subscriptions'),
   IAMPORT_API_URL: z.url({ message: 'IAMPORT_API_URL must be an http(s) URL' }).default(REAL_IAMPORT_API_URL),
+  /**
+   * `live`: the real iamport (production floors, full configuration required); `sandbox`: a local or test stand-in.
+   * Unset: live when IAMPORT_API_URL is on iamport.kr, sandbox otherwise.
+   */
+  IAMPORT_MODE: z
+    .enum(['live', 'sandbox', ''], { message: 'IAMPORT_MODE must be "live" or "sandbox"' })
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
   IAMPORT_API_KEY: optionalString,
   IAMPORT_API_SECRET: optionalString,
   /** iamport's 2026 spec requires channel_key when issuing a billing key; legacy consoles use IAMPORT_PG. */
@@ -81,7 +90,9 @@ export interface Config {
     apiSecret?: string;
     channelKey?: string;
     pg?: string;
-    /** True when IAMPORT_API_URL is iamport's production API (not a sandbox). */
+    /** IAMPORT_MODE, or derived from IAMPORT_API_URL */
+    mode: IamportMode;
+    /** True when the deployment talks to iamport's production API (IAMPORT_MODE=live), not a sandbox. */
     isReal: boolean;
     /** schedule_at is at least now + this (IAMPORT_SCHEDULE_LEAD) */
     scheduleLeadMs: number;
@@ -111,7 +122,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const raw = parsed.data;
   const apiUrl = raw.IAMPORT_API_URL.replace(/\/+$/, '');
-  const isReal = new URL(apiUrl).hostname.endsWith('iamport.kr');
+  const onIamport = new URL(apiUrl).hostname.endsWith('iamport.kr');
+  if (raw.IAMPORT_MODE === 'sandbox' && onIamport) {
+    throw new ConfigError(
+      `Invalid configuration:\n  IAMPORT_MODE: is "sandbox" but IAMPORT_API_URL (${apiUrl}) is the real iamport; ` +
+        'unset IAMPORT_MODE or point IAMPORT_API_URL at a sandbox',
+    );
+  }
+  const mode: IamportMode = raw.IAMPORT_MODE ?? (onIamport ? 'live' : 'sandbox');
+  const isReal = mode === 'live';
   const allowed = raw.WEBHOOK_ALLOWED_IPS?.split(',')
     .map((ip) => ip.trim())
     .filter(Boolean);
@@ -123,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiSecret: raw.IAMPORT_API_SECRET,
       channelKey: raw.IAMPORT_CHANNEL_KEY,
       pg: raw.IAMPORT_PG,
+      mode,
       isReal,
       scheduleLeadMs: Duration.fromISO(raw.IAMPORT_SCHEDULE_LEAD ?? (isReal ? 'PT1M' : 'PT0S')).toMillis(),
       includeSandbox: raw.IAMPORT_INCLUDE_SANDBOX ? raw.IAMPORT_INCLUDE_SANDBOX === 'true' : !isReal,

@@ -10,6 +10,13 @@ import { CUSTOMER_UID_MAX_LENGTH, MIN_EXACT_INTERVAL_MS, PLAN_NAME_MAX_LENGTH } 
 import { SUBSCRIPTION_ID_PATTERN, SUBSCRIPTION_ID_RULE } from '../workflows/ids';
 
 export const DEFAULT_INTERVAL = 'P1M';
+
+/** iamport's payment id: `imp_` and digits, at most 32 characters (PaymentAnnotation.imp_uid), e.g. imp_1234567890. */
+export const IMP_UID_PATTERN = /^imp_[0-9]{1,28}$/;
+export const IMP_UID_RULE = 'an iamport payment id: "imp_" and digits, at most 32 characters';
+/** iamport's order id (at most 40 characters) in the alphabet our merchant_uids use (workflows/ids.ts). */
+export const MERCHANT_UID_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
+export const MERCHANT_UID_RULE = 'an iamport merchant_uid: 1 to 40 letters, digits, "_" or "-"';
 export const MAX_RETRY_DELAYS = 10;
 /** start_at and trial_end may lie at most this far ahead, which catches typos such as 2205. */
 export const MAX_DAYS_AHEAD = 2 * 366;
@@ -123,6 +130,8 @@ export const newSubscriptionFields = {
   start_at: dateTime.optional(),
   trial_end: dateTime.optional(),
   dunning: dunningSchema.optional(),
+  /** true: start even when another running subscription bills the same customer_uid (refused otherwise) */
+  allow_shared_customer_uid: z.boolean({ error: 'must be true or false' }).optional(),
 };
 
 /** Checks that need the clock: nothing in the past, nothing absurdly far ahead, a trial that ends after the start. */

@@ -66,6 +66,22 @@ describe('loadConfig', () => {
     expect(config.worker).toEqual({ cachedWorkflows: 0 });
   });
 
+  it('reads IAMPORT_MODE, derived from IAMPORT_API_URL when unset', () => {
+    expect(loadConfig({}).iamport).toMatchObject({ mode: 'live', isReal: true });
+    expect(loadConfig({ IAMPORT_API_URL: 'http://127.0.0.1:7070' }).iamport).toMatchObject({
+      mode: 'sandbox',
+      isReal: false,
+    });
+    // e.g. an egress proxy in front of the real iamport
+    expect(loadConfig({ IAMPORT_API_URL: 'http://egress:8080', IAMPORT_MODE: 'live' }).iamport).toMatchObject({
+      mode: 'live',
+      isReal: true,
+    });
+    expect(loadConfig({ IAMPORT_MODE: '' }).iamport.mode).toBe('live');
+    expect(() => loadConfig({ IAMPORT_MODE: 'sandbox' })).toThrow(/IAMPORT_MODE: is "sandbox" but IAMPORT_API_URL/);
+    expect(() => loadConfig({ IAMPORT_MODE: 'test' })).toThrow(/IAMPORT_MODE must be "live" or "sandbox"/);
+  });
+
   it.each([
     ['PORT', 'not-a-port'],
     ['PORT', '70000'],

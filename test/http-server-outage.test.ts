@@ -24,6 +24,7 @@ const signup = (id: string) => ({
   customer_uid: 'cust-outage',
   plan: { name: 'Basic', amount: 5000 },
   start_at: new Date(Date.now() + 86_400_000).toISOString(),
+  allow_shared_customer_uid: true,
 });
 
 describe('HTTP server while Temporal is down', () => {

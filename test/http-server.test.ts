@@ -131,6 +131,8 @@ describe('HTTP server over Temporal, the iamport sandbox and a billing worker', 
         customer_uid: 'cust-card-1',
         plan: { name: 'Basic', amount: 5000, interval: 'P1Y' },
         start_at: inOneDay(),
+        // card-1 bills this customer_uid too
+        allow_shared_customer_uid: true,
       });
       expect(res.status).toBe(201);
       expect(res.body.subscription_id).toMatch(/^sub-[0-9a-f]{16}$/);
@@ -509,6 +511,124 @@ describe('HTTP server over Temporal, the iamport sandbox and a billing worker', 
         400,
       );
       expect((await post('imp_uid=1', 'text/plain')).status).toBe(415);
+    });
+
+    it("refuses an imp_uid or merchant_uid not in iamport's form with 400 naming the field", async () => {
+      const merchantUid = (await getState('hook-a')).pending_charge!.merchant_uid;
+      const cases: [Record<string, unknown>, string][] = [
+        [{ imp_uid: '..', merchant_uid: merchantUid, status: 'paid' }, 'imp_uid'],
+        [{ imp_uid: 'a/b', merchant_uid: merchantUid, status: 'paid' }, 'imp_uid'],
+        [{ imp_uid: '1'.repeat(100), merchant_uid: merchantUid, status: 'paid' }, 'imp_uid'],
+        [{ imp_uid: `imp_${'1'.repeat(29)}`, merchant_uid: merchantUid, status: 'paid' }, 'imp_uid'],
+        [
+          { imp_uid: 'imp_1', merchant_uid: `${'a'.repeat(20)}_${'z'.repeat(10)}_1234567_1234`, status: 'paid' },
+          'merchant_uid',
+        ],
+        [{ imp_uid: 'imp_1', merchant_uid: 'hook-a/../x', status: 'paid' }, 'merchant_uid'],
+        [{ imp_uid: 'imp_1', merchant_uid: merchantUid, status: 'paid; drop' }, 'status'],
+      ];
+      const signals = jest.spyOn(server.subscriptions, 'signalPaymentNotification');
+      try {
+        for (const [body, field] of cases) {
+          const res = await post(JSON.stringify(body), 'application/json');
+          expect(res.status).toBe(400);
+          expect(res.body.error.details).toEqual([{ field, message: expect.stringMatching(/^must be /) }]);
+        }
+        expect(signals).not.toHaveBeenCalled();
+        const ok = await post(
+          `imp_uid=imp_${'9'.repeat(28)}&merchant_uid=${merchantUid}&status=paid`,
+          'application/x-www-form-urlencoded',
+        );
+        expect(ok).toMatchObject({ status: 200, body: { routed: true } });
+      } finally {
+        signals.mockRestore();
+      }
+    });
+
+    it('fuzz: no notification answers 5xx, and only well-formed ids ever reach a workflow', async () => {
+      const target = await getState('hook-a');
+      const before = target.totals.ignored_notifications + target.totals.duplicate_notifications;
+      const goodImp = fc.stringMatching(/^imp_[0-9]{1,28}$/);
+      const ours = fc
+        .tuple(fc.stringMatching(/^[0-9a-z]{1,10}$/), fc.nat({ max: 9_999_999 }), fc.nat({ max: 9_999 }))
+        .map(([t, cycle, attempt]) => `hook-a_${t}_${cycle}_${attempt}`);
+      const imp = fc.oneof(
+        { arbitrary: goodImp, weight: 3 },
+        fc.constantFrom(
+          '..',
+          'a/b',
+          '1'.repeat(100),
+          'imp_',
+          'IMP_1',
+          ' imp_1',
+          'imp_1\n',
+          'imp_1/../2',
+          `imp_${'1'.repeat(29)}`,
+        ),
+        fc.string({ maxLength: 40 }),
+        fc.anything(),
+      );
+      const merchant = fc.oneof(
+        { arbitrary: ours, weight: 2 },
+        { arbitrary: fc.constant(target.pending_charge!.merchant_uid), weight: 2 },
+        fc.stringMatching(/^[A-Za-z0-9-]{20}_[0-9a-z]{10}_[0-9]{7}_[0-9]{4}$/),
+        fc.string({ maxLength: 60 }),
+        fc.anything(),
+      );
+      const status = fc.oneof(
+        { arbitrary: fc.constantFrom('paid', 'failed', 'cancelled', 'ready'), weight: 3 },
+        fc.string({ maxLength: 50 }),
+        fc.anything(),
+      );
+      const notification = fc.oneof(
+        { arbitrary: fc.record({ imp_uid: imp, merchant_uid: merchant, status }), weight: 3 },
+        fc.record({ imp_uid: imp, merchant_uid: merchant, status }, { requiredKeys: [] }),
+      );
+      const asForm = (value: Record<string, unknown>) =>
+        Object.entries(value)
+          .map(
+            ([k, v]) =>
+              `${encodeURIComponent(k)}=${encodeURIComponent(typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))}`,
+          )
+          .join('&');
+      const signals = jest.spyOn(server.subscriptions, 'signalPaymentNotification');
+      let routed = 0;
+      try {
+        await fc.assert(
+          fc.asyncProperty(notification, fc.boolean(), async (value, form) => {
+            const res = form
+              ? await post(asForm(value), 'application/x-www-form-urlencoded')
+              : await post(JSON.stringify(value), 'application/json');
+            expect(res.status).toBeGreaterThanOrEqual(200);
+            expect(res.status).toBeLessThan(500);
+            if (res.status === 200 && res.body.routed) routed += 1;
+          }),
+          { numRuns: 150 },
+        );
+        for (const [sent] of signals.mock.calls) {
+          expect(sent.imp_uid).toMatch(/^imp_[0-9]{1,28}$/);
+          expect(sent.merchant_uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+        }
+      } finally {
+        signals.mockRestore();
+      }
+      expect(routed).toBeGreaterThan(0);
+      // what reached the workflow: every signal in its history carries well-formed ids
+      const history = await env.client.workflow.getHandle(workflowIdFor('hook-a')).fetchHistory();
+      const delivered = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
+      expect(delivered.length).toBeGreaterThanOrEqual(routed);
+      const payloadConverter = env.client.options.loadedDataConverter.payloadConverter;
+      for (const event of delivered) {
+        const [arg] = event.workflowExecutionSignaledEventAttributes!.input!.payloads!.map((p) =>
+          payloadConverter.fromPayload<{ imp_uid: string; merchant_uid: string }>(p),
+        );
+        expect(arg.imp_uid).toMatch(/^imp_[0-9]{1,28}$/);
+        expect(arg.merchant_uid.length).toBeLessThanOrEqual(40);
+      }
+      await eventually(async () => {
+        const { totals, status: now } = await getState('hook-a');
+        return now === 'active' && totals.ignored_notifications + totals.duplicate_notifications >= before;
+      });
     });
 
     it('accepts webhooks only from the allowed addresses (X-Forwarded-For only behind a trusted proxy)', async () => {

@@ -5,6 +5,8 @@ import type { Logger } from '../logger';
 export interface RequestState {
   requestId: string;
   logger: Logger;
+  /** the request's Idempotency-Key header, once idempotencyKey() has checked it */
+  idempotencyKey?: string;
 }
 
 export type AppContext = Context & { state: RequestState };

@@ -34,6 +34,10 @@ export function toHttpError(error: unknown): HttpError {
         return new HttpError(409, 'already_exists', error.message);
       case 'conflict':
         return new HttpError(409, 'conflict', error.message);
+      case 'idempotency_conflict':
+        return new HttpError(409, 'idempotency_key_reused', error.message);
+      case 'customer_uid_in_use':
+        return new HttpError(409, 'customer_uid_in_use', error.message, error.problems);
       case 'unavailable':
         return new HttpError(503, 'temporal_unavailable', error.message, undefined, { 'Retry-After': '5' });
     }

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     timezone: config.billing.timezone,
     paymentResultGrace: config.billing.paymentResultGrace,
+    iamportMode: config.iamport.mode,
   });
   const iamport = createIamportClient({
     baseUrl: config.iamport.apiUrl,
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     task_queue: config.temporal.taskQueue,
     iamport_api_url: config.iamport.apiUrl,
+    iamport_mode: config.iamport.mode,
     webhook_allowed_ips: config.http.webhookAllowedIps ?? 'any',
     trust_proxy: config.http.trustProxy,
   });

@@ -2,6 +2,10 @@
 import { z } from 'zod';
 import {
   checkSchedule,
+  IMP_UID_PATTERN,
+  IMP_UID_RULE,
+  MERCHANT_UID_PATTERN,
+  MERCHANT_UID_RULE,
   customerUidSchema,
   newSubscriptionFields,
   requiredOr,
@@ -37,20 +41,27 @@ export function signupSchema(now: () => number = Date.now) {
 }
 
 /** POST /subscriptions/:id/payment-method */
-export const paymentMethodSchema = strictObject({ customer_uid: customerUidSchema, card: cardSchema.optional() });
+export const paymentMethodSchema = strictObject({
+  customer_uid: customerUidSchema,
+  card: cardSchema.optional(),
+  /** true: use a customer_uid another running subscription bills (refused otherwise) */
+  allow_shared_customer_uid: z.boolean({ error: 'must be true or false' }).optional(),
+});
 
-/** The webhook iamport posts: only a hint, verified by the workflow; extra fields (cancellation_id…) are ignored. */
+/**
+ * The webhook iamport posts: only a hint, verified by the workflow; extra fields (cancellation_id…) are ignored. The
+ * ids are checked against iamport's forms here, so a malformed one (`..`, `a/b`, 100 digits) is a 400 that never
+ * reaches a workflow, whose activities would put it in a URL path.
+ */
 export const webhookSchema = z.object(
   {
-    imp_uid: z
-      .string({ error: requiredOr('a string') })
-      .min(1, { error: 'must not be empty' })
-      .max(100),
+    imp_uid: z.string({ error: requiredOr('a string') }).regex(IMP_UID_PATTERN, { error: `must be ${IMP_UID_RULE}` }),
     merchant_uid: z
       .string({ error: requiredOr('a string') })
-      .min(1, { error: 'must not be empty' })
-      .max(100),
-    status: z.string({ error: requiredOr('a string') }).max(40),
+      .regex(MERCHANT_UID_PATTERN, { error: `must be ${MERCHANT_UID_RULE}` }),
+    status: z
+      .string({ error: requiredOr('a string') })
+      .regex(/^[a-z_]{1,40}$/, { error: 'must be an iamport payment status such as "paid"' }),
   },
   { error: 'must be an object' },
 );
