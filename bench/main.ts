@@ -18,6 +18,7 @@ import { BENCH_PAYMENT_RESULT_GRACE, startBenchStack, type BenchStack } from './
 import { SandboxAdmin } from './sandbox-admin';
 import { log } from './util';
 import { runWebhookIngest } from './webhook-ingest';
+import { billingDataConverter } from '../src/temporal/data-converter';
 
 /** The whole run may take this long; then the processes are stopped and the bench fails. */
 const WATCHDOG_MS = 120 * 60_000;
@@ -49,7 +50,11 @@ async function main(): Promise<void> {
 
   const connection = await Connection.connect({ address: bench.stack.urls.temporal });
   try {
-    const results = await runPhases(bench, new Client({ connection }), args);
+    const results = await runPhases(
+      bench,
+      new Client({ connection, dataConverter: billingDataConverter(bench.stack.encryptionKeys) }),
+      args,
+    );
     const report = renderReport({
       ...results,
       machine,

@@ -125,6 +125,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       ...process.env,
       TEMPORAL_ADDRESS: stack.urls.temporal,
       TEMPORAL_TASK_QUEUE: NOOP_TASK_QUEUE,
+      // the no-op worker pays the same codec cost as the billing worker, so the ceiling stays comparable
+      PAYLOAD_ENCRYPTION_KEYS: stack.payloadEncryptionKeys ?? '',
       METRICS_PORT: String(noopMetrics),
       COUNTS_PORT: String(noopCounts),
       ...heapEnv,
