@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     temporalPragmas: args.temporalPragmas,
     nodeHeapMb: args.nodeHeapMb,
     cachedWorkflows: args.cachedWorkflows,
+    temporal: args.temporal,
+    encryption: args.encryption,
   });
   let stopping: Promise<void> | undefined;
   const stop = (removeData: boolean) => (stopping ??= bench.stop(removeData));

@@ -206,6 +206,7 @@ function memoryTable(burst: BurstResult, cachedWorkflows: number, noop?: NoopRes
 }
 
 function temporalDescription(args: BenchArgs): string {
+  if (args.temporal === 'postgres') return 'PostgreSQL';
   if (args.temporalInMemory) return 'in memory';
   if (args.temporalPragmas.length > 0) return `SQLite file, pragmas ${args.temporalPragmas.join(' ')}`;
   return 'SQLite file, as npm start';
@@ -222,7 +223,8 @@ export function renderReport(results: BenchResults): string {
     `npm run bench -- ${process.argv.slice(2).join(' ') || '(defaults)'}   ${machine.date}`,
     `machine: ${machine.cpus}, ${n(machine.memoryGiB)} GiB RAM, node ${machine.node}, ` +
       `load average at start ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}; ${idle}`,
-    `everything on this machine: Temporal dev server (${temporalDescription(args)}), ` +
+    `everything on this machine: ${args.temporal === 'postgres' ? 'Temporal server' : 'Temporal dev server'} (${temporalDescription(args)}), ` +
+      `payload encryption ${args.encryption ? 'on' : 'off'}, ` +
       `iamport sandbox (state file ${args.persistSandbox ? 'on' : 'off'}), worker, HTTP server, bench; total ${n(results.totalSeconds, 0)} s`,
     `webhooks: ${args.serialWebhooks ? 'posted by the sandbox one at a time' : `sandbox → relay → HTTP server, ${args.concurrency} in flight`}; ` +
       `worker and server heap limit: ${args.nodeHeapMb > 0 ? `${args.nodeHeapMb} MB` : "Node's default"}; ` +

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from '../src/local-stack/managed-process';
 import { SANDBOX_API_KEY, SANDBOX_API_SECRET, startLocalStack, type LocalStack } from '../src/local-stack/stack';
+import { startPostgresTemporal, type PostgresTemporal } from '../src/local-stack/postgres-cluster';
 import { PROJECT_ROOT, readTemporalBinaries } from '../src/temporal-binaries';
 import { WEBHOOK_PATH } from '../src/server/paths';
 import { pollUntil } from './util';
@@ -25,6 +26,10 @@ export interface BenchStackOptions {
   nodeHeapMb: number;
   /** WORKER_CACHED_WORKFLOWS of both workers; undefined = the product's default */
   cachedWorkflows?: number;
+  /** the Temporal server on PostgreSQL (src/local-stack/postgres-cluster.ts) instead of the dev server */
+  temporal: 'dev' | 'postgres';
+  /** payload encryption (default in the stack) */
+  encryption: boolean;
 }
 
 export interface BenchStack {
@@ -97,6 +102,10 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         })
       : undefined;
   ownTemporal?.start();
+  let cluster: PostgresTemporal | undefined;
+  if (options.temporal === 'postgres') {
+    cluster = await startPostgresTemporal({ dataDir: join(dataDir, 'postgres') });
+  }
   const relay =
     options.relayConcurrency > 0 ? startWebhookRelay(relayPort, apiUrl, options.relayConcurrency) : undefined;
   const heapEnv = options.nodeHeapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${options.nodeHeapMb}` } : {};
@@ -105,7 +114,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const stack = await startLocalStack({
     dataDir,
     ports: { temporal, temporalUi, sandbox: sandboxPort, http, metrics },
-    temporalAddress: ownTemporal ? `127.0.0.1:${temporal}` : undefined,
+    temporalAddress: cluster?.address ?? (ownTemporal ? `127.0.0.1:${temporal}` : undefined),
+    encryption: options.encryption,
     iamportApiUrl: options.persistSandbox ? undefined : sandboxUrl,
     env: {
       IAMPORT_API_KEY: SANDBOX_API_KEY,
@@ -143,7 +153,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     ),
   );
   const effectiveSandbox = stack.sandbox ?? sandbox;
-  const temporalProcess = stack.temporal ?? ownTemporal;
+  const temporalProcess = stack.temporal ?? ownTemporal ?? cluster?.processes.temporal;
   return {
     stack,
     relay,
@@ -157,6 +167,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         ['worker', stack.worker.pid],
         ['server', stack.server.pid],
         ['temporal', temporalProcess?.pid],
+        ['postgres', cluster?.processes.postgres.pid],
         ['sandbox', effectiveSandbox.pid],
         ['noop-worker', noopWorker.running ? noopWorker.pid : undefined],
       ];
@@ -166,6 +177,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       await noopWorker.stop(10_000);
       await stack.stop();
       await ownTemporal?.stop(10_000);
+      await cluster?.stop();
       await sandbox.stop(10_000);
       relay?.close();
       if (removeData) rmSync(dataDir, { recursive: true, force: true });
