@@ -108,7 +108,7 @@ async function runPhases(
   let cost;
   if (!args.skipCost) {
     log('cost: one happy and one dunning cycle');
-    cost = await measureCost({ client, subscriptions, iamport });
+    cost = await measureCost({ client, subscriptions, iamport, encryptionKeys: bench.stack.encryptionKeys });
   }
   const burst = await runBurst(
     {

@@ -1,6 +1,7 @@
 import { DEFAULT_WORKER_CACHED_WORKFLOWS } from '../src/config';
 import type { BenchArgs } from './args';
 import type { BurstResult } from './burst';
+import type { CodecCost } from './codec-cost';
 import type { CostResult, CycleCost } from './cost';
 import type { Machine } from './machine';
 import type { NoopResult } from './noop-ceiling';
@@ -163,10 +164,29 @@ function costRow(name: string, cost: CycleCost, target: boolean): Row {
 }
 
 function costTable(cost: CostResult): string {
-  return table(
-    'Cost per cycle (one run of the workflow)',
-    ['', 'history events (size)', 'start / activities / signals / timers / upserts', 'billable actions', 'target', ''],
-    [costRow('happy cycle', cost.happy, true), costRow('dunning cycle (1 decline, retry paid)', cost.dunning, false)],
+  return (
+    table(
+      'Cost per cycle (one run of the workflow)',
+      [
+        '',
+        'history events (size)',
+        'start / activities / signals / timers / upserts',
+        'billable actions',
+        'target',
+        '',
+      ],
+      [costRow('happy cycle', cost.happy, true), costRow('dunning cycle (1 decline, retry paid)', cost.dunning, false)],
+    ) + `\n${codecNote(cost.codec)}`
+  );
+}
+
+function codecNote(codec: CodecCost): string {
+  const perCycle = codec.encodeMs + codec.decodeMs;
+  return (
+    `  payload encryption ${codec.encrypted ? 'on' : 'off (timed with a throwaway key: the cost of turning it on)'}: ` +
+    `${codec.payloads} payloads (${n(codec.plainBytes / 1024)} KiB) per happy cycle, encode ${n(codec.encodeMs, 3)} ms + ` +
+    `decode ${n(codec.decodeMs, 3)} ms = ${n(perCycle, 3)} ms of CPU per cycle, each payload encoded and decoded once ` +
+    `(${n(perCycle * 1000, 0)} ms per 1 000 cycles)`
   );
 }
 

@@ -104,7 +104,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   ownTemporal?.start();
   let cluster: PostgresTemporal | undefined;
   if (options.temporal === 'postgres') {
-    cluster = await startPostgresTemporal({ dataDir: join(dataDir, 'postgres') });
+    // a folder of its own: PostgreSQL runs as the postgres user, which cannot enter the bench's private data dir
+    cluster = await startPostgresTemporal({ dataDir: mkdtempSync(join(tmpdir(), 'billing-bench-postgres-')) });
   }
   const relay =
     options.relayConcurrency > 0 ? startWebhookRelay(relayPort, apiUrl, options.relayConcurrency) : undefined;
@@ -181,6 +182,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       await sandbox.stop(10_000);
       relay?.close();
       if (removeData) rmSync(dataDir, { recursive: true, force: true });
+      if (removeData && cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
     },
   };
 }
