@@ -28,6 +28,13 @@ export interface CodecAppOptions {
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
+const safeDecode = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined; // a malformed %-escape is no token
+  }
+};
 const ALLOWED_HEADERS = 'Authorization, Authorization-Extras, Content-Type, X-Namespace';
 
 export function createCodecApp(options: CodecAppOptions): Koa {
@@ -98,7 +105,7 @@ export function createCodecApp(options: CodecAppOptions): Koa {
     }
     const [, pathToken, operation] = match;
     const bearer = /^Bearer +(\S+) *$/i.exec(ctx.get('authorization'))?.[1];
-    if (!valid(pathToken ? decodeURIComponent(pathToken) : bearer)) {
+    if (!valid(pathToken ? safeDecode(pathToken) : bearer)) {
       ctx.status = 401;
       ctx.set('WWW-Authenticate', 'Bearer');
       ctx.body = { error: 'unauthorized', message: 'send Authorization: Bearer <CODEC_SERVER_TOKEN>' };

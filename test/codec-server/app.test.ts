@@ -59,6 +59,7 @@ describe('codec server', () => {
     ['no credential', '/decode', {}],
     ['a wrong bearer token', '/decode', { authorization: 'Bearer wrong-token-wrong-token' }],
     ['a wrong path token', '/wrong-token/decode', {}],
+    ['a malformed path token', '/%E0%A4%A/decode', {}],
   ])('refuses %s with 401 and decrypts nothing', async (_what, path, headers) => {
     const response = await post(path, await encryptedBody(), headers as Record<string, string>);
     expect(response.status).toBe(401);
