@@ -8,7 +8,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
-RUN npm run build && npm prune --omit=dev
+# Only production code in the image: dev dependencies go, and so do the compiled dev tools (the local stack that
+# `npm start` runs, and the iamport sandbox), which no production entry point imports.
+RUN npm run build && npm prune --omit=dev && rm -rf dist/src/local-stack dist/src/sandbox
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
