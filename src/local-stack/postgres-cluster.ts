@@ -7,9 +7,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { PROJECT_ROOT } from '../temporal-binaries';
@@ -36,6 +37,8 @@ export interface PostgresTemporal {
   address: string;
   namespace: string;
   serverVersion: string;
+  /** PostgreSQL's and the server's data and logs */
+  dataDir: string;
   postgres: { host: string; port: number; user: string; password: string };
   processes: { postgres: ManagedProcess; temporal: ManagedProcess };
   /** `pg_dump --data-only` of one of Temporal's databases (bytea columns as hex) */
@@ -92,6 +95,20 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   return { uid, gid };
 }
 
+/** The postgres user must be able to reach its data dir: every folder above it must let it through. */
+function assertReachable(dir: string, owner: { uid: number; gid: number }): void {
+  for (let parent = dirname(dir); ; parent = dirname(parent)) {
+    const { mode, uid, gid } = statSync(parent);
+    const bit = uid === owner.uid ? 0o100 : gid === owner.gid ? 0o010 : 0o001;
+    if (!(mode & bit)) {
+      throw new Error(
+        `PostgreSQL runs as the postgres user, which cannot enter ${parent}: give startPostgresTemporal a data dir of its own (e.g. mkdtemp in ${tmpdir()})`,
+      );
+    }
+    if (parent === dirname(parent)) return;
+  }
+}
+
 class FatalError extends Error {}
 
 async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
@@ -123,7 +140,10 @@ export async function startPostgresTemporal(options: {
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const owner = postgresUser();
-  if (owner) chownSync(dataDir, owner.uid, owner.gid);
+  if (owner) {
+    chownSync(dataDir, owner.uid, owner.gid);
+    assertReachable(dataDir, owner);
+  }
   const pg = (tool: string) => join(manifest.pgBinDir, tool);
 
   // The database password: generated once per data dir, never a default.
@@ -297,6 +317,7 @@ export async function startPostgresTemporal(options: {
     address,
     namespace,
     serverVersion: manifest.serverVersion,
+    dataDir,
     postgres: { host: '127.0.0.1', port: pgPort, user: DB_USER, password },
     processes: { postgres, temporal },
     dump: (database) =>
