@@ -20,11 +20,16 @@ export interface BenchArgs {
   /** WORKER_CACHED_WORKFLOWS of the billing and no-op workers; undefined = the product's default */
   cachedWorkflows?: number;
   keepData: boolean;
+  /** `dev`: the CLI dev server on SQLite (default); `postgres`: the Temporal server on PostgreSQL (setup:temporal-postgres) */
+  temporal: 'dev' | 'postgres';
+  /** payload encryption of workers and clients (default on, as in production); off to measure the codec's cost */
+  encryption: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [--subscriptions N | --large] [--steady-rate 200] [--steady-seconds 15]
        [--concurrency 32] [--skip-noop] [--skip-ingest] [--skip-cost] [--serial-webhooks] [--node-heap-mb MB]
        [--cached-workflows N]
+       [--temporal dev|postgres] [--no-encryption]
        [--temporal-in-memory | --temporal-pragma NAME=VALUE ...] [--persist-sandbox] [--keep-data]`;
 
 export function parseArgs(argv: string[]): BenchArgs {
@@ -42,6 +47,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     temporalPragmas: [],
     nodeHeapMb: 0,
     keepData: false,
+    temporal: process.env.BENCH_TEMPORAL === 'postgres' ? 'postgres' : 'dev',
+    encryption: true,
   };
   const numbers: Record<
     string,
@@ -68,7 +75,13 @@ export function parseArgs(argv: string[]): BenchArgs {
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--large') {
+    if (arg === '--temporal') {
+      const kind = argv[++i];
+      if (kind !== 'dev' && kind !== 'postgres') throw new Error(`--temporal needs dev or postgres\n${USAGE}`);
+      args.temporal = kind;
+    } else if (arg === '--no-encryption') {
+      args.encryption = false;
+    } else if (arg === '--large') {
       args.subscriptions = 10_000;
     } else if (arg === '--temporal-pragma') {
       const pragma = argv[++i] ?? '';
@@ -83,6 +96,9 @@ export function parseArgs(argv: string[]): BenchArgs {
     } else {
       throw new Error(`unknown argument ${arg}\n${USAGE}`);
     }
+  }
+  if (args.temporal === 'postgres' && (args.temporalInMemory || args.temporalPragmas.length > 0)) {
+    throw new Error(`--temporal postgres cannot be combined with the dev server's options\n${USAGE}`);
   }
   return args;
 }

@@ -3,6 +3,8 @@ import { temporal } from '@temporalio/proto';
 import type { SubscriptionClient } from '../src/client';
 import type { IamportClient } from '../src/iamport';
 import { workflowIdFor } from '../workflows/ids';
+import type { EncryptionKey } from '../src/temporal/encryption-keys';
+import { measureCodecCost, type CodecCost } from './codec-cost';
 import { pollUntil } from './util';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -18,6 +20,8 @@ export interface CycleCost {
 export interface CostResult {
   happy: CycleCost;
   dunning: CycleCost;
+  /** the payload codec's CPU per happy cycle, in this run */
+  codec: CodecCost;
 }
 
 /** Temporal Cloud bills a start or continue-as-new, each activity, signal, timer and search-attribute upsert. */
@@ -67,6 +71,7 @@ export async function measureCost(deps: {
   client: Client;
   subscriptions: SubscriptionClient;
   iamport: IamportClient;
+  encryptionKeys?: readonly EncryptionKey[];
 }): Promise<CostResult> {
   const { client, subscriptions, iamport } = deps;
   const card = (card_number: string) => ({ card_number, expiry: '2099-12', birth: '900101', pwd_2digit: '00' });
@@ -86,9 +91,13 @@ export async function measureCost(deps: {
   // The first run starts from signup; the second is a cycle like every later one.
   const happyRun = (await continuedRuns(client, happy.subscription_id, 2))[1];
   const dunningRun = (await continuedRuns(client, dunning.subscription_id, 1))[0];
+  const happyHistory = await client.workflow
+    .getHandle(workflowIdFor(happy.subscription_id), happyRun.runId)
+    .fetchHistory();
   const result = {
-    happy: await costOfRun(client, happy.subscription_id, happyRun.runId),
+    happy: costOf(happyHistory),
     dunning: await costOfRun(client, dunning.subscription_id, dunningRun.runId),
+    codec: await measureCodecCost(happyHistory, deps.encryptionKeys),
   };
   await subscriptions.cancel(happy.subscription_id);
   await subscriptions.cancel(dunning.subscription_id);

@@ -18,6 +18,7 @@ import { BENCH_PAYMENT_RESULT_GRACE, startBenchStack, type BenchStack } from './
 import { SandboxAdmin } from './sandbox-admin';
 import { log } from './util';
 import { runWebhookIngest } from './webhook-ingest';
+import { billingDataConverter } from '../src/temporal/data-converter';
 
 /** The whole run may take this long; then the processes are stopped and the bench fails. */
 const WATCHDOG_MS = 120 * 60_000;
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
     temporalPragmas: args.temporalPragmas,
     nodeHeapMb: args.nodeHeapMb,
     cachedWorkflows: args.cachedWorkflows,
+    temporal: args.temporal,
+    encryption: args.encryption,
   });
   let stopping: Promise<void> | undefined;
   const stop = (removeData: boolean) => (stopping ??= bench.stop(removeData));
@@ -49,7 +52,11 @@ async function main(): Promise<void> {
 
   const connection = await Connection.connect({ address: bench.stack.urls.temporal });
   try {
-    const results = await runPhases(bench, new Client({ connection }), args);
+    const results = await runPhases(
+      bench,
+      new Client({ connection, dataConverter: billingDataConverter(bench.stack.encryptionKeys) }),
+      args,
+    );
     const report = renderReport({
       ...results,
       machine,
@@ -101,7 +108,7 @@ async function runPhases(
   let cost;
   if (!args.skipCost) {
     log('cost: one happy and one dunning cycle');
-    cost = await measureCost({ client, subscriptions, iamport });
+    cost = await measureCost({ client, subscriptions, iamport, encryptionKeys: bench.stack.encryptionKeys });
   }
   const burst = await runBurst(
     {

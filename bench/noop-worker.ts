@@ -23,11 +23,13 @@ async function main(): Promise<void> {
     },
   });
   const counts = { register: 0, verify: 0 };
-  const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
+  const config = loadConfig();
+  const connection = await NativeConnection.connect(config.temporal.connection);
   const worker = await createBillingWorker({
     connection,
     taskQueue: env('TEMPORAL_TASK_QUEUE'),
-    cachedWorkflows: loadConfig().worker.cachedWorkflows,
+    cachedWorkflows: config.worker.cachedWorkflows,
+    encryptionKeys: config.temporal.encryptionKeys,
     // never called: the no-op activities replace the iamport ones
     iamport: createIamportClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'unused', apiSecret: 'unused' }),
     overrides: {

@@ -1,6 +1,7 @@
 import { DEFAULT_WORKER_CACHED_WORKFLOWS } from '../src/config';
 import type { BenchArgs } from './args';
 import type { BurstResult } from './burst';
+import type { CodecCost } from './codec-cost';
 import type { CostResult, CycleCost } from './cost';
 import type { Machine } from './machine';
 import type { NoopResult } from './noop-ceiling';
@@ -163,10 +164,29 @@ function costRow(name: string, cost: CycleCost, target: boolean): Row {
 }
 
 function costTable(cost: CostResult): string {
-  return table(
-    'Cost per cycle (one run of the workflow)',
-    ['', 'history events (size)', 'start / activities / signals / timers / upserts', 'billable actions', 'target', ''],
-    [costRow('happy cycle', cost.happy, true), costRow('dunning cycle (1 decline, retry paid)', cost.dunning, false)],
+  return (
+    table(
+      'Cost per cycle (one run of the workflow)',
+      [
+        '',
+        'history events (size)',
+        'start / activities / signals / timers / upserts',
+        'billable actions',
+        'target',
+        '',
+      ],
+      [costRow('happy cycle', cost.happy, true), costRow('dunning cycle (1 decline, retry paid)', cost.dunning, false)],
+    ) + `\n${codecNote(cost.codec)}`
+  );
+}
+
+function codecNote(codec: CodecCost): string {
+  const perCycle = codec.encodeMs + codec.decodeMs;
+  return (
+    `  payload encryption ${codec.encrypted ? 'on' : 'off (timed with a throwaway key: the cost of turning it on)'}: ` +
+    `${codec.payloads} payloads (${n(codec.plainBytes / 1024)} KiB) per happy cycle, encode ${n(codec.encodeMs, 3)} ms + ` +
+    `decode ${n(codec.decodeMs, 3)} ms = ${n(perCycle, 3)} ms of CPU per cycle, each payload encoded and decoded once ` +
+    `(${n(perCycle * 1000, 0)} ms per 1 000 cycles)`
   );
 }
 
@@ -206,6 +226,7 @@ function memoryTable(burst: BurstResult, cachedWorkflows: number, noop?: NoopRes
 }
 
 function temporalDescription(args: BenchArgs): string {
+  if (args.temporal === 'postgres') return 'PostgreSQL';
   if (args.temporalInMemory) return 'in memory';
   if (args.temporalPragmas.length > 0) return `SQLite file, pragmas ${args.temporalPragmas.join(' ')}`;
   return 'SQLite file, as npm start';
@@ -222,7 +243,8 @@ export function renderReport(results: BenchResults): string {
     `npm run bench -- ${process.argv.slice(2).join(' ') || '(defaults)'}   ${machine.date}`,
     `machine: ${machine.cpus}, ${n(machine.memoryGiB)} GiB RAM, node ${machine.node}, ` +
       `load average at start ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}; ${idle}`,
-    `everything on this machine: Temporal dev server (${temporalDescription(args)}), ` +
+    `everything on this machine: ${args.temporal === 'postgres' ? 'Temporal server' : 'Temporal dev server'} (${temporalDescription(args)}), ` +
+      `payload encryption ${args.encryption ? 'on' : 'off'}, ` +
       `iamport sandbox (state file ${args.persistSandbox ? 'on' : 'off'}), worker, HTTP server, bench; total ${n(results.totalSeconds, 0)} s`,
     `webhooks: ${args.serialWebhooks ? 'posted by the sandbox one at a time' : `sandbox → relay → HTTP server, ${args.concurrency} in flight`}; ` +
       `worker and server heap limit: ${args.nodeHeapMb > 0 ? `${args.nodeHeapMb} MB` : "Node's default"}; ` +

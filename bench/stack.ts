@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from '../tools/local-stack/managed-process';
 import { SANDBOX_API_KEY, SANDBOX_API_SECRET, startLocalStack, type LocalStack } from '../tools/local-stack/stack';
+import { startPostgresTemporal, type PostgresTemporal } from '../tools/local-stack/postgres-cluster';
 import { PROJECT_ROOT, readTemporalBinaries } from '../src/temporal-binaries';
 import { WEBHOOK_PATH } from '../src/server/paths';
 import { pollUntil } from './util';
@@ -25,6 +26,10 @@ export interface BenchStackOptions {
   nodeHeapMb: number;
   /** WORKER_CACHED_WORKFLOWS of both workers; undefined = the product's default */
   cachedWorkflows?: number;
+  /** the Temporal server on PostgreSQL (tools/local-stack/postgres-cluster.ts) instead of the dev server */
+  temporal: 'dev' | 'postgres';
+  /** payload encryption (default in the stack) */
+  encryption: boolean;
 }
 
 export interface BenchStack {
@@ -97,6 +102,11 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         })
       : undefined;
   ownTemporal?.start();
+  let cluster: PostgresTemporal | undefined;
+  if (options.temporal === 'postgres') {
+    // a folder of its own: PostgreSQL runs as the postgres user, which cannot enter the bench's private data dir
+    cluster = await startPostgresTemporal({ dataDir: mkdtempSync(join(tmpdir(), 'billing-bench-postgres-')) });
+  }
   const relay =
     options.relayConcurrency > 0 ? startWebhookRelay(relayPort, apiUrl, options.relayConcurrency) : undefined;
   const heapEnv = options.nodeHeapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${options.nodeHeapMb}` } : {};
@@ -105,7 +115,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const stack = await startLocalStack({
     dataDir,
     ports: { temporal, temporalUi, sandbox: sandboxPort, http, metrics },
-    temporalAddress: ownTemporal ? `127.0.0.1:${temporal}` : undefined,
+    temporalAddress: cluster?.address ?? (ownTemporal ? `127.0.0.1:${temporal}` : undefined),
+    encryption: options.encryption,
     iamportApiUrl: options.persistSandbox ? undefined : sandboxUrl,
     env: {
       IAMPORT_API_KEY: SANDBOX_API_KEY,
@@ -125,6 +136,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       ...process.env,
       TEMPORAL_ADDRESS: stack.urls.temporal,
       TEMPORAL_TASK_QUEUE: NOOP_TASK_QUEUE,
+      // the no-op worker pays the same codec cost as the billing worker, so the ceiling stays comparable
+      PAYLOAD_ENCRYPTION_KEYS: stack.payloadEncryptionKeys ?? '',
       METRICS_PORT: String(noopMetrics),
       COUNTS_PORT: String(noopCounts),
       ...heapEnv,
@@ -141,7 +154,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     ),
   );
   const effectiveSandbox = stack.sandbox ?? sandbox;
-  const temporalProcess = stack.temporal ?? ownTemporal;
+  const temporalProcess = stack.temporal ?? ownTemporal ?? cluster?.processes.temporal;
   return {
     stack,
     relay,
@@ -155,6 +168,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         ['worker', stack.worker.pid],
         ['server', stack.server.pid],
         ['temporal', temporalProcess?.pid],
+        ['postgres', cluster?.processes.postgres.pid],
         ['sandbox', effectiveSandbox.pid],
         ['noop-worker', noopWorker.running ? noopWorker.pid : undefined],
       ];
@@ -164,9 +178,11 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       await noopWorker.stop(10_000);
       await stack.stop();
       await ownTemporal?.stop(10_000);
+      await cluster?.stop();
       await sandbox.stop(10_000);
       relay?.close();
       if (removeData) rmSync(dataDir, { recursive: true, force: true });
+      if (removeData && cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
     },
   };
 }

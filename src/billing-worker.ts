@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { IamportClient } from './iamport';
+import type { EncryptionKey } from './temporal/encryption-keys';
+import { billingDataConverter } from './temporal/data-converter';
 
 export interface BillingWorkerOptions {
   connection: NativeConnection;
@@ -16,6 +18,8 @@ export interface BillingWorkerOptions {
   includeSandbox?: boolean;
   /** "charge now" is scheduled this far ahead (IAMPORT_SCHEDULE_LEAD); default 0 */
   scheduleLeadMs?: number;
+  /** PAYLOAD_ENCRYPTION_KEYS: payloads are encrypted with the first, decrypted with any (src/temporal/codec.ts) */
+  encryptionKeys?: readonly EncryptionKey[];
   /**
    * Subscriptions kept in memory between steps (WORKER_CACHED_WORKFLOWS). A subscription sleeps for a whole period
    * between charges, so caching every one would pin memory for nothing; one that falls out of the cache is replayed
@@ -47,6 +51,8 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
+    // The codec runs in the worker's main thread, outside the workflow sandbox: the prebuilt bundle is unaffected.
+    dataConverter: billingDataConverter(options.encryptionKeys),
     ...workflowCode(options.workflowBundle ?? prebuiltBundle()),
     activities: createActivities({
       iamport: options.iamport,

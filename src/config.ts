@@ -1,6 +1,8 @@
 import { Duration, IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { IamportMode } from './production-floors';
+import { parseEncryptionKeys, type EncryptionKey } from './temporal/encryption-keys';
+import { temporalConnectionFromEnv, type TemporalConnectionOptions } from './temporal/connection';
 
 export const REAL_IAMPORT_API_URL = 'https://api.iamport.kr';
 /** iamport's published V1 webhook source addresses. */
@@ -36,8 +38,20 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v));
 
 const schema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  // Temporal connection: read by the SDK's environment configuration (src/temporal/connection.ts), listed here so
+  // compose and .env.example carry them. TEMPORAL_ADDRESS defaults to localhost:7233, TEMPORAL_NAMESPACE to default.
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: optionalString,
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: z.enum(['', 'true', 'false', '1', '0']).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalString,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_PROFILE: optionalString,
+  TEMPORAL_CONFIG_FILE: optionalString,
+  /** `id:base64key,...`, newest first: see src/temporal/encryption-keys.ts */
+  PAYLOAD_ENCRYPTION_KEYS: optionalString,
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('subscriptions'),
   IAMPORT_API_URL: z.url({ message: 'IAMPORT_API_URL must be an http(s) URL' }).default(REAL_IAMPORT_API_URL),
   /**
@@ -83,7 +97,15 @@ export type RawConfig = z.infer<typeof schema>;
 export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof RawConfig)[];
 
 export interface Config {
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    /** address, TLS, API key, gRPC metadata (from the SDK's environment configuration) */
+    connection: TemporalConnectionOptions;
+    /** PAYLOAD_ENCRYPTION_KEYS; undefined = payloads are not encrypted */
+    encryptionKeys?: EncryptionKey[];
+  };
   iamport: {
     apiUrl: string;
     apiKey?: string;
@@ -121,6 +143,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const raw = parsed.data;
+  let temporalSettings: ReturnType<typeof temporalConnectionFromEnv>;
+  let encryptionKeys: EncryptionKey[] | undefined;
+  try {
+    temporalSettings = temporalConnectionFromEnv(env);
+    encryptionKeys = raw.PAYLOAD_ENCRYPTION_KEYS ? parseEncryptionKeys(raw.PAYLOAD_ENCRYPTION_KEYS) : undefined;
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  ${error instanceof Error ? error.message : String(error)}`);
+  }
   const apiUrl = raw.IAMPORT_API_URL.replace(/\/+$/, '');
   const onIamport = new URL(apiUrl).hostname.endsWith('iamport.kr');
   if (raw.IAMPORT_MODE === 'sandbox' && onIamport) {
@@ -135,7 +165,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .map((ip) => ip.trim())
     .filter(Boolean);
   return {
-    temporal: { address: raw.TEMPORAL_ADDRESS, namespace: raw.TEMPORAL_NAMESPACE, taskQueue: raw.TEMPORAL_TASK_QUEUE },
+    temporal: {
+      address: temporalSettings.connection.address,
+      namespace: temporalSettings.namespace,
+      taskQueue: raw.TEMPORAL_TASK_QUEUE,
+      connection: temporalSettings.connection,
+      encryptionKeys,
+    },
     iamport: {
       apiUrl,
       apiKey: raw.IAMPORT_API_KEY,
@@ -163,8 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /**
  * Against the real iamport a deployment must be fully configured: the worker and the server both refuse to start
- * without the API key and secret, PUBLIC_URL (where iamport sends webhooks) and API_TOKEN (the subscription API's
- * credential), so a half-configured deployment fails at start rather than on the first charge.
+ * without the API key and secret, PUBLIC_URL (where iamport sends webhooks), API_TOKEN (the subscription API's
+ * credential) and PAYLOAD_ENCRYPTION_KEYS (buyers' personal data must not sit in Temporal in clear), so a half-configured deployment fails at start rather than on the first charge.
  */
 export function requireProductionSettings(config: Config, processName: 'worker' | 'server'): void {
   if (!config.iamport.isReal) return;
@@ -173,6 +209,7 @@ export function requireProductionSettings(config: Config, processName: 'worker' 
     !config.iamport.apiKey && 'IAMPORT_API_KEY',
     !config.iamport.apiSecret && 'IAMPORT_API_SECRET',
     !config.http.publicUrl && 'PUBLIC_URL',
+    !config.temporal.encryptionKeys && 'PAYLOAD_ENCRYPTION_KEYS',
   ].filter(Boolean);
   if (missing.length > 0) {
     throw new ConfigError(

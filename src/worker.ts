@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, requireIamportCredentials, requireProductionSe
 import { createIamportClient } from './iamport';
 import { createLogger } from './logger';
 import { temporalLogger } from './temporal-logger';
+import { describeConnection } from './temporal/connection';
 import { WEBHOOK_PATH } from './server/paths';
 
 /** Longer than an activity's start-to-close timeout (45 s), so an activity in flight is never cut off. */
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     apiSecret: credentials.apiSecret,
     logger: createLogger({ component: 'iamport' }),
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(config.temporal.connection);
   const worker = await createBillingWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -51,12 +52,16 @@ async function main(): Promise<void> {
     channelKey: config.iamport.channelKey,
     includeSandbox: config.iamport.includeSandbox,
     scheduleLeadMs: config.iamport.scheduleLeadMs,
+    encryptionKeys: config.temporal.encryptionKeys,
     cachedWorkflows: config.worker.cachedWorkflows,
     overrides: { shutdownGraceTime: SHUTDOWN_GRACE },
   });
+  if (!config.temporal.encryptionKeys) {
+    logger.warn('PAYLOAD_ENCRYPTION_KEYS is not set: buyer data is stored in Temporal in clear');
+  }
   logger.info('worker started', {
-    temporal: config.temporal.address,
-    namespace: config.temporal.namespace,
+    ...describeConnection({ connection: config.temporal.connection, namespace: config.temporal.namespace }),
+    payload_encryption: config.temporal.encryptionKeys ? `on (key ${config.temporal.encryptionKeys[0].id})` : 'off',
     task_queue: config.temporal.taskQueue,
     iamport_api_url: config.iamport.apiUrl,
     include_sandbox: config.iamport.includeSandbox,

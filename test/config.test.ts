@@ -3,7 +3,13 @@ import { ConfigError, IAMPORT_WEBHOOK_IPS, loadConfig, requireIamportCredentials
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({});
-    expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'subscriptions' });
+    expect(config.temporal).toEqual({
+      address: 'localhost:7233',
+      namespace: 'default',
+      taskQueue: 'subscriptions',
+      connection: { address: 'localhost:7233' },
+      encryptionKeys: undefined,
+    });
     expect(config.iamport.apiUrl).toBe('https://api.iamport.kr');
     expect(config.iamport.isReal).toBe(true);
     expect(config.http.port).toBe(3000);
@@ -59,7 +65,8 @@ describe('loadConfig', () => {
       BILLING_TIMEZONE: 'UTC',
       WORKER_CACHED_WORKFLOWS: '0',
     });
-    expect(config.temporal).toEqual({ address: 'temporal:7233', namespace: 'billing', taskQueue: 'q' });
+    expect(config.temporal).toMatchObject({ address: 'temporal:7233', namespace: 'billing', taskQueue: 'q' });
+    expect(config.temporal.connection).toEqual({ address: 'temporal:7233' });
     expect(config.iamport).toMatchObject({ apiUrl: 'http://sandbox:7070', apiKey: 'k', apiSecret: 's', isReal: false });
     expect(config.http).toMatchObject({ port: 8081, publicUrl: 'https://billing.example.com', apiToken: 't' });
     expect(config.billing).toEqual({ paymentResultGrace: 'PT5M', timezone: 'UTC' });

@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from '../src/temporal-binaries';
 import { workflowIdFor } from '../workflows/ids';
 import type { SubscriptionStatus } from '../workflows/types';
 import type { SubscriptionView } from '../workflows/view';
+import { BUYER } from './helpers/buyer-data';
 import { findChromium, launchChromium, type LaunchedBrowser } from './helpers/browser';
 import { freePorts } from './helpers/free-port';
 import { configureColumns, readWorkflowListing, workflowListUrl, type WorkflowListing } from './helpers/temporal-ui';
@@ -30,12 +31,13 @@ interface Fixture {
   /** what the operator does after the first charge went through */
   then?: 'pause' | 'cancel';
   status: FixtureStatus;
+  buyer?: typeof BUYER;
 }
 
 const FIXTURES: Fixture[] = [
   { id: 'past-due-1', card: TEST_CARDS.insufficientBalance, status: 'past_due' },
   { id: 'past-due-2', card: TEST_CARDS.overLimit, status: 'past_due' },
-  { id: 'active-1', card: TEST_CARDS.alwaysApprove, status: 'active' },
+  { id: 'active-1', card: TEST_CARDS.alwaysApprove, status: 'active', buyer: BUYER },
   { id: 'active-2', card: TEST_CARDS.alwaysApprove, status: 'active' },
   { id: 'paused-1', card: TEST_CARDS.alwaysApprove, then: 'pause', status: 'paused' },
   { id: 'canceled-1', card: TEST_CARDS.alwaysApprove, then: 'cancel', status: 'canceled' },
@@ -108,6 +110,7 @@ describe('operator view: Temporal UI filtered by subscription search attributes'
       customer_uid: customerOf(fixture),
       card: { card_number: fixture.card, expiry: '2099-12', birth: '900101', pwd_2digit: '00' },
       plan: { name: 'Basic monthly', amount: 9900, interval: 'P1M' },
+      ...(fixture.buyer ? { buyer: fixture.buyer } : {}),
     });
     if (fixture.status === 'past_due') {
       await waitForState(fixture.id, (state) => state.status === 'past_due');
@@ -158,8 +161,11 @@ describe('operator view: Temporal UI filtered by subscription search attributes'
     findChromium(); // before the stack starts: a missing browser fails at once, saying how to install one
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'operator-view-'));
-    const [temporalPort, temporalUi, sandbox, http, metrics] = await freePorts(5);
-    stack = await startLocalStack({ dataDir, ports: { temporal: temporalPort, temporalUi, sandbox, http, metrics } });
+    const [temporalPort, temporalUi, sandbox, http, metrics, codec] = await freePorts(6);
+    stack = await startLocalStack({
+      dataDir,
+      ports: { temporal: temporalPort, temporalUi, sandbox, http, metrics, codec },
+    });
     temporal = await Connection.connect({ address: stack.urls.temporal });
     chromium = await launchChromium({ viewport: { width: 1280, height: 800 } });
     page = await chromium.context.newPage();
@@ -234,5 +240,27 @@ describe('operator view: Temporal UI filtered by subscription search attributes'
     expect(listing.filters).toEqual([`CustomerUid="${customerOf(canceled)}"`]);
     const statuses = listing.rows.map((row) => row.Status);
     expect(statuses.filter((status) => status !== 'Continued as New')).toEqual(['Completed']);
+  });
+
+  it("shows a buyer's data decrypted through the codec server, while Temporal itself holds only ciphertext", async () => {
+    const workflowId = workflowIdFor('active-1');
+    // what Temporal stores (and a UI without the codec would show): the encrypted payload
+    const plain = new Client({ connection: temporal! });
+    const description = await plain.workflow.getHandle(workflowId).fetchHistory();
+    const input = description.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    expect(Buffer.from(input?.metadata?.encoding ?? []).toString()).toBe('binary/encrypted');
+
+    // the operator's page: the UI asks the codec server (npm start points it there) and shows the plain input
+    const shown = await settle(
+      async () => {
+        await page.goto(`${stack!.urls.ui!}/namespaces/default/workflows/${workflowId}`);
+        await page.getByText(BUYER.email).first().waitFor({ timeout: 10_000 });
+        return page.locator('body').innerText();
+      },
+      (text) => text.includes(BUYER.email),
+      40_000,
+    );
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'decrypted-input.png'), fullPage: true });
+    for (const value of [BUYER.name, BUYER.email, BUYER.tel]) expect(shown).toContain(value);
   });
 });

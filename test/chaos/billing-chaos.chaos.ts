@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_FAULTS, type SandboxFaultsPatch } from 'iamport-sandbox';
+import { startPostgresTemporal, type PostgresTemporal } from '../../tools/local-stack/postgres-cluster';
 import { startLocalStack, type LocalStack } from '../../tools/local-stack/stack';
 import type { SubscriptionView } from '../../workflows/view';
 import { cancelsAcceptedAt } from './cancel-acceptance';
@@ -67,6 +68,7 @@ async function freePorts(count: number): Promise<number[]> {
 describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a faulty iamport`, () => {
   let dataDir: string;
   let stack: LocalStack | undefined;
+  let cluster: PostgresTemporal | undefined;
   let passed = false;
   let suiteStartedAt = 0;
 
@@ -74,9 +76,15 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
     suiteStartedAt = Date.now();
     dataDir = mkdtempSync(join(tmpdir(), 'billing-chaos-'));
     const [temporal, temporalUi, sandbox, http, metrics] = await freePorts(5);
+    // CHAOS_TEMPORAL=postgres: the Temporal server on PostgreSQL (npm run setup:temporal-postgres) instead of the dev
+    // server; it is stopped and restarted the same way.
+    if (process.env.CHAOS_TEMPORAL === 'postgres') {
+      cluster = await startPostgresTemporal({ dataDir: mkdtempSync(join(tmpdir(), 'billing-chaos-postgres-')) });
+    }
     stack = await startLocalStack({
       dataDir,
       ports: { temporal, temporalUi, sandbox, http, metrics },
+      temporalAddress: cluster?.address,
       // Lost webhooks are looked up 10 s after the charge time instead of 15 minutes.
       env: { PAYMENT_RESULT_GRACE: 'PT10S' },
     });
@@ -84,13 +92,15 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
 
   afterAll(async () => {
     await stack?.stop();
+    await cluster?.stop();
     if (passed) rmSync(dataDir, { recursive: true, force: true });
+    if (passed && cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
     else process.stdout.write(`\nchaos run data and logs kept in ${dataDir}\n`);
   });
 
   it('charges every due period exactly once, nothing after a cancel, and accepts no forged payment', async () => {
     const startedAt = Date.now();
-    const chaos = new ProcessChaos(stack!, startedAt);
+    const chaos = new ProcessChaos(stack!, startedAt, cluster?.processes.temporal ?? stack!.temporal);
     const sandbox = new SandboxAdmin(stack!.urls.sandbox!);
     const api = new SubscriptionApi(stack!.urls.api, stack!.apiToken);
 

@@ -1,3 +1,5 @@
+import { Connection } from '@temporalio/client';
+import type { ManagedProcess } from '../../tools/local-stack/managed-process';
 import type { LocalStack } from '../../tools/local-stack/stack';
 import { sleep } from './http';
 
@@ -8,11 +10,13 @@ export class ProcessChaos {
   readonly unexpectedExits: string[] = [];
   readonly log: string[] = [];
 
+  /** `temporal`: the Temporal server process when it is not the stack's dev server (CHAOS_TEMPORAL=postgres) */
   constructor(
     private readonly stack: LocalStack,
     private readonly startedAtMs: number,
+    private readonly temporal: ManagedProcess | undefined = stack.temporal,
   ) {
-    for (const managed of [stack.temporal, stack.sandbox, stack.worker, stack.server]) {
+    for (const managed of [temporal, stack.sandbox, stack.worker, stack.server]) {
       if (!managed) continue;
       managed.onUnexpectedExit = (code, signal) => {
         const what = `${managed.spec.name} exited on its own (${signal ?? `code ${code}`})`;
@@ -35,18 +39,37 @@ export class ProcessChaos {
 
   /** A graceful stop of the dev server, then a start on the same SQLite database. */
   async restartTemporal(downMs: number): Promise<void> {
-    const temporal = this.stack.temporal;
-    if (!temporal) throw new Error('the stack runs no Temporal dev server');
+    const temporal = this.temporal;
+    if (!temporal) throw new Error('the stack runs no Temporal server');
     await temporal.stop();
-    this.note('Temporal dev server stopped');
+    this.note(`${temporal.spec.name} stopped`);
     await sleep(downMs);
     temporal.start();
     await this.stack.ready();
+    await temporalAnswers(this.stack.urls.temporal);
     this.temporalRestarts += 1;
-    this.note('Temporal dev server restarted on the same database and answering');
+    this.note(`${temporal.spec.name} restarted on the same database and answering`);
   }
 
   note(what: string): void {
     this.log.push(`+${((Date.now() - this.startedAtMs) / 1000).toFixed(1).padStart(6)} s  ${what}`);
+  }
+}
+
+async function temporalAnswers(address: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(500);
+    }
   }
 }

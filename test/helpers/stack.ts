@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createBillingWorker, WORKFLOWS_PATH } from '../../src/billing-worker';
 import { createIamportClient, type IamportClient } from '../../src/iamport';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from 'iamport-sandbox';
+import { billingDataConverter } from '../../src/temporal/data-converter';
+import type { EncryptionKey } from '../../src/temporal/encryption-keys';
 import { paymentNotification } from '../../workflows/messages';
 import { subscriptionIdFromMerchantUid, workflowIdFor } from '../../workflows/ids';
 
@@ -47,13 +49,24 @@ export interface BillingStack {
   teardown(): Promise<void>;
 }
 
+/**
+ * `encryptionKeys`: the worker and `client` encrypt payloads as production does with PAYLOAD_ENCRYPTION_KEYS (then
+ * use `stack.client`, not `env.client`, which has no keys).
+ */
 export async function startBillingStack(
   env: TestWorkflowEnvironment,
-  options: { sandbox?: Partial<SandboxOptions>; taskQueue?: string } = {},
+  options: { sandbox?: Partial<SandboxOptions>; taskQueue?: string; encryptionKeys?: EncryptionKey[] } = {},
 ): Promise<BillingStack> {
   const taskQueue = options.taskQueue ?? `billing-${Math.random().toString(36).slice(2, 8)}`;
   const relayed: BillingStack['relayed'] = [];
-  const relay = await startWebhookRelay(env.client, relayed);
+  const client = options.encryptionKeys
+    ? new Client({
+        connection: env.connection,
+        namespace: env.namespace,
+        dataConverter: billingDataConverter(options.encryptionKeys),
+      })
+    : env.client;
+  const relay = await startWebhookRelay(client, relayed);
   const sandbox = await startSandbox({
     apiKey: SANDBOX_KEY,
     apiSecret: SANDBOX_SECRET,
@@ -65,7 +78,7 @@ export async function startBillingStack(
 
   const stack: BillingStack = {
     env,
-    client: env.client,
+    client,
     sandbox,
     iamport,
     taskQueue,
@@ -79,6 +92,7 @@ export async function startBillingStack(
         iamport,
         noticeUrl: relay.url,
         workflowBundle: await workflowBundle(),
+        encryptionKeys: options.encryptionKeys,
       });
       running = { worker, done: worker.run() };
     },

@@ -27,6 +27,12 @@ function banner(stack: LocalStack): string {
       ? `  iamport sandbox   ${stack.urls.sandbox}   (dashboard: ${stack.urls.sandbox}/ ; ledger: ${stack.urls.sandbox}/__sandbox/ledger)`
       : '',
     `  Worker metrics    ${stack.urls.metrics}`,
+    stack.urls.codec
+      ? `  Codec server      ${stack.urls.codec}   (decrypts payloads for the UI; token in ${join(DATA_DIR, 'codec-token')})`
+      : '',
+    stack.encryptionKeys
+      ? `  Payloads          encrypted (key ${stack.encryptionKeys[0].id}; PAYLOAD_ENCRYPTION_KEYS or ${join(DATA_DIR, 'payload-encryption-keys')})`
+      : '  Payloads          NOT encrypted',
     `  Logs and data     ${DATA_DIR}`,
     '',
     'Sign up a demo subscription billed every minute (a sandbox test card):',
@@ -49,6 +55,7 @@ async function main(): Promise<void> {
       sandbox: port('SANDBOX_PORT', 7070),
       http: port('PORT', 3000),
       metrics: port('METRICS_PORT', 9464),
+      codec: port('CODEC_SERVER_PORT', 8089),
     },
     temporalAddress: process.env.TEMPORAL_ADDRESS,
     iamportApiUrl: process.env.IAMPORT_API_URL,
@@ -64,7 +71,7 @@ async function main(): Promise<void> {
     await stack.stop();
     process.exit(code);
   };
-  for (const managed of [stack.temporal, stack.sandbox, stack.worker, stack.server]) {
+  for (const managed of [stack.codecServer, stack.temporal, stack.sandbox, stack.worker, stack.server]) {
     if (!managed) continue;
     managed.onUnexpectedExit = (code, signal) => {
       if (stopping) return; // a Ctrl-C reaches the children too

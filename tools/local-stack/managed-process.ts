@@ -10,6 +10,9 @@ export interface ProcessSpec {
   /** stdout and stderr are appended here */
   logFile: string;
   cwd?: string;
+  /** run as this user (PostgreSQL refuses to run as root) */
+  uid?: number;
+  gid?: number;
 }
 
 /** A child process of the local stack that can be stopped, killed and started again (the chaos suite does). */
@@ -38,6 +41,7 @@ export class ManagedProcess {
     const child = spawn(this.spec.command, this.spec.args, {
       cwd: this.spec.cwd,
       env: this.spec.env,
+      ...(this.spec.uid !== undefined ? { uid: this.spec.uid, gid: this.spec.gid } : {}),
       stdio: ['ignore', log, log],
     });
     closeSync(log);

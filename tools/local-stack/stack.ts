@@ -6,6 +6,8 @@ import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { readTemporalBinaries, PROJECT_ROOT } from '../../src/temporal-binaries';
 import { SUBSCRIPTION_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { temporalConnectionFromEnv } from '../../src/temporal/connection';
+import { parseEncryptionKeys, type EncryptionKey } from '../../src/temporal/encryption-keys';
 import { ManagedProcess } from './managed-process';
 
 export const SANDBOX_API_KEY = 'sandbox_key';
@@ -14,7 +16,13 @@ export const SANDBOX_API_SECRET = 'sandbox_secret';
 export interface LocalStackOptions {
   /** where the Temporal database, the sandbox's state, the API token and the logs live */
   dataDir: string;
-  ports: { temporal: number; temporalUi: number; sandbox: number; http: number; metrics: number };
+  /** `codec`: the codec server for Temporal UI (started when given, with encryption on) */
+  ports: { temporal: number; temporalUi: number; sandbox: number; http: number; metrics: number; codec?: number };
+  /**
+   * Payload encryption (default on): the keys come from PAYLOAD_ENCRYPTION_KEYS (in `env` or the environment), else
+   * one is generated and kept in the data dir. `false` runs without (to measure the codec's cost).
+   */
+  encryption?: boolean;
   /** use this Temporal instead of starting a dev server */
   temporalAddress?: string;
   /** use this iamport API instead of starting the sandbox (then IAMPORT_API_KEY/SECRET come from `env`) */
@@ -25,11 +33,18 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   temporal?: ManagedProcess;
+  codecServer?: ManagedProcess;
   sandbox?: ManagedProcess;
   worker: ManagedProcess;
   server: ManagedProcess;
-  urls: { temporal: string; ui?: string; api: string; sandbox?: string; metrics: string };
+  urls: { temporal: string; ui?: string; api: string; sandbox?: string; metrics: string; codec?: string };
   apiToken: string;
+  /** the payload keys worker and server use; a client of this stack needs them (billingDataConverter) */
+  encryptionKeys?: EncryptionKey[];
+  /** the same, as PAYLOAD_ENCRYPTION_KEYS (for another process of this stack) */
+  payloadEncryptionKeys?: string;
+  /** the codec server's credential (Authorization: Bearer, or the first path segment) */
+  codecToken?: string;
   /** waits until each started process answers */
   ready(timeoutMs?: number): Promise<void>;
   /** graceful stop, in reverse order of start */
@@ -53,6 +68,24 @@ function apiTokenIn(dataDir: string, fromEnv?: string): string {
   return token;
 }
 
+/** Like the API token: a key generated once per data dir, so the next start still decrypts the same histories. */
+function encryptionKeysIn(dataDir: string, fromEnv?: string): string {
+  if (fromEnv) return fromEnv;
+  const file = join(dataDir, 'payload-encryption-keys');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const keys = `local-${new Date().toISOString().slice(0, 10)}:${randomBytes(32).toString('base64')}`;
+  writeFileSync(file, keys + '\n', { mode: 0o600 });
+  return keys;
+}
+
+function secretIn(dataDir: string, name: string): string {
+  const file = join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(24).toString('hex');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
 /**
  * The whole system on one machine, as real processes: Temporal dev server (SQLite file), iamport sandbox (JSON file),
  * the billing worker and the HTTP server, wired to each other. Built code (dist/) is what runs.
@@ -68,6 +101,33 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
   const temporalAddress = options.temporalAddress ?? `127.0.0.1:${ports.temporal}`;
   const apiUrl = `http://127.0.0.1:${ports.http}`;
   const sandboxUrl = options.iamportApiUrl ? undefined : `http://127.0.0.1:${ports.sandbox}`;
+  const encryptionKeys =
+    options.encryption === false
+      ? undefined
+      : encryptionKeysIn(dataDir, options.env?.PAYLOAD_ENCRYPTION_KEYS ?? process.env.PAYLOAD_ENCRYPTION_KEYS);
+  const codecPort = encryptionKeys && !options.temporalAddress ? ports.codec : undefined;
+  const codecToken = codecPort !== undefined ? secretIn(dataDir, 'codec-token') : undefined;
+  const codecUrl = codecPort !== undefined ? `http://127.0.0.1:${codecPort}` : undefined;
+
+  // Temporal UI decrypts payloads through the codec server; the dev server cannot make the UI send a credential,
+  // so the token is the endpoint's first path segment (see src/codec-server/app.ts).
+  const codecServer =
+    codecPort !== undefined
+      ? new ManagedProcess({
+          name: 'codec-server',
+          command: node,
+          args: [join(dist, 'src', 'codec-server', 'main.js')],
+          env: {
+            ...process.env,
+            PAYLOAD_ENCRYPTION_KEYS: encryptionKeys,
+            CODEC_SERVER_TOKEN: codecToken,
+            CODEC_SERVER_HOST: '127.0.0.1',
+            CODEC_SERVER_PORT: String(codecPort),
+            CODEC_CORS_ORIGINS: `http://127.0.0.1:${ports.temporalUi},http://localhost:${ports.temporalUi}`,
+          },
+          logFile: logFile('codec-server'),
+        })
+      : undefined;
 
   const temporalProcess = options.temporalAddress
     ? undefined
@@ -87,6 +147,7 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
           join(dataDir, 'temporal.db'),
           '--log-level',
           'warn',
+          ...(codecUrl ? ['--ui-codec-endpoint', `${codecUrl}/${codecToken}`] : []),
         ],
         env: process.env,
         logFile: logFile('temporal'),
@@ -116,6 +177,7 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
     ...(sandboxUrl ? { IAMPORT_API_KEY: SANDBOX_API_KEY, IAMPORT_API_SECRET: SANDBOX_API_SECRET } : {}),
     ...options.env,
     TEMPORAL_ADDRESS: temporalAddress,
+    PAYLOAD_ENCRYPTION_KEYS: encryptionKeys ?? '',
     IAMPORT_API_URL: options.iamportApiUrl ?? sandboxUrl,
     PUBLIC_URL: options.env?.PUBLIC_URL ?? apiUrl,
     API_TOKEN: apiToken,
@@ -139,6 +201,7 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
 
   const stack: LocalStack = {
     temporal: temporalProcess,
+    codecServer,
     sandbox,
     worker,
     server,
@@ -148,10 +211,15 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
       api: apiUrl,
       sandbox: sandboxUrl,
       metrics: `http://127.0.0.1:${ports.metrics}/metrics`,
+      codec: codecUrl,
     },
     apiToken,
+    encryptionKeys: encryptionKeys ? parseEncryptionKeys(encryptionKeys) : undefined,
+    payloadEncryptionKeys: encryptionKeys,
+    codecToken,
     async ready(timeoutMs = 90_000) {
       const deadline = Date.now() + timeoutMs;
+      if (codecUrl) await until(deadline, 'codec server', () => httpOk(`${codecUrl}/healthz`));
       if (temporalProcess) await until(deadline, 'Temporal', () => temporalReady(temporalAddress));
       if (sandboxUrl) await until(deadline, 'iamport sandbox', () => httpOk(`${sandboxUrl}/__sandbox/clock`));
       await until(deadline, 'worker', () => httpOk(stack.urls.metrics));
@@ -162,6 +230,7 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
       await worker.stop();
       await sandbox?.stop();
       await temporalProcess?.stop();
+      await codecServer?.stop();
     },
   };
   return stack;
@@ -172,6 +241,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stack = createLocalStack(options);
   await assertPortsFree(options);
   try {
+    stack.codecServer?.start();
     stack.temporal?.start();
     stack.sandbox?.start();
     await until(Date.now() + 90_000, 'Temporal', () => temporalReady(stack.urls.temporal));
@@ -188,7 +258,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
 /** Idempotent: attributes that exist already are left as they are. */
 export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ ...temporalConnectionFromEnv(process.env).connection, address });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = SUBSCRIPTION_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));
@@ -212,6 +282,9 @@ async function assertPortsFree(options: LocalStackOptions): Promise<void> {
     wanted.push(['Temporal (TEMPORAL_PORT)', options.ports.temporal], ['Temporal UI', options.ports.temporalUi]);
   }
   if (!options.iamportApiUrl) wanted.push(['iamport sandbox (SANDBOX_PORT)', options.ports.sandbox]);
+  if (options.ports.codec !== undefined && !options.temporalAddress) {
+    wanted.push(['codec server (CODEC_SERVER_PORT)', options.ports.codec]);
+  }
   for (const [what, port] of wanted) {
     const inUse = await new Promise<boolean>((resolve) => {
       const socket = connect({ host: '127.0.0.1', port });
@@ -226,7 +299,8 @@ async function assertPortsFree(options: LocalStackOptions): Promise<void> {
 }
 
 async function temporalReady(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  const options = { ...temporalConnectionFromEnv(process.env).connection, address };
+  const connection = await Connection.connect({ ...options, connectTimeout: 1000 });
   try {
     await connection.workflowService.getSystemInfo({});
     return true;
