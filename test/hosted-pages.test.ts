@@ -1,0 +1,384 @@
+/**
+ * The hosted checkout and portal pages in headless Chromium (phone size, Korean), over the real processes of
+ * `npm start` (Temporal dev server, iamport sandbox, worker, HTTP server): signup to success_url, a declined card, an
+ * expired and a reused session, and in the portal a card change and a cancel at period end. Each page is scanned
+ * with axe-core; the card digits must appear in no log, no Temporal payload and no page served after a submit.
+ * Screenshots go to test-output/screenshots/; UPDATE_DOCS_SCREENSHOT=1 also refreshes the README's pictures.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page, Response } from 'playwright-core';
+import { createIamportClient, type IamportClient } from '../src/iamport';
+import { SANDBOX_API_KEY, SANDBOX_API_SECRET, startLocalStack, type LocalStack } from '../src/local-stack/stack';
+import { verifySuccessRedirect } from '../src/pages';
+import { TokenSealer } from '../src/pages/sealed-token';
+import { CHECKOUT, type CheckoutSession } from '../src/pages/sessions';
+import type { SandboxLedger } from '../src/sandbox/ledger';
+import { TEST_CARDS } from '../src/sandbox/test-cards';
+import { PROJECT_ROOT } from '../src/temporal-binaries';
+import type { SubscriptionState } from '../workflows/types';
+import { findChromium, launchChromium, type LaunchedBrowser } from './helpers/browser';
+import { eventually } from './helpers/stack';
+import { freePorts } from './helpers/free-port';
+
+const PAGES_SECRET = 'hosted-pages-test-secret-0123456789abcdef';
+const OUTPUT_DIR = join(PROJECT_ROOT, 'test-output', 'hosted-pages');
+const SCREENSHOT_DIR = join(PROJECT_ROOT, 'test-output', 'screenshots');
+const PHONE = { width: 390, height: 844 };
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Approved by the sandbox (any valid number not in its table); the company follows the first digit. */
+const SIGNUP_CARD = '5312-8765-4321-0987'; // KB국민카드
+const SECOND_TAB_CARD = '3312-8765-4321-0987'; // BC카드: must never be issued (the session was used)
+const NEW_CARD = '6011-2233-4455-6677'; // 현대카드
+const ALL_CARDS = [SIGNUP_CARD, SECOND_TAB_CARD, NEW_CARD, TEST_CARDS.issuanceFails];
+const cardForms = (card: string) => [card, card.replace(/-/g, '')];
+
+interface Merchant {
+  server: Server;
+  url: string;
+}
+
+async function startMerchant(): Promise<Merchant> {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><title>merchant</title><h1>merchant ${req.url?.split('?')[0]}</h1></html>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function seriousViolations(page: Page): Promise<{ id: string; impact: string; nodes: string[] }[]> {
+  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern.
+  await page.evaluate(AXE_SOURCE);
+  const { violations, passes } = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[]; passes: unknown[] }> } })
+      .axe;
+    const result = await axe.run();
+    return {
+      violations: result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[],
+      passes: result.passes.length,
+    };
+  });
+  expect(passes).toBeGreaterThan(10); // the scan did run
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      nodes: violation.nodes.map((node) => node.target.join(' ')),
+    }));
+}
+
+async function fillCard(page: Page, card: string): Promise<void> {
+  await page.getByLabel('카드번호').fill(card);
+  await page.getByLabel('유효기간').fill('2099-12');
+  await page.getByLabel('생년월일 또는 사업자등록번호').fill('900101');
+  await page.getByLabel('카드 비밀번호 앞 2자리').fill('12');
+}
+
+describe('hosted pages: checkout and customer portal in a browser', () => {
+  let dataDir: string | undefined;
+  let stack: LocalStack | undefined;
+  let merchant: Merchant | undefined;
+  let chromium: LaunchedBrowser | undefined;
+  let iamport: IamportClient;
+  let page: Page;
+  /** every HTML page the browser received after the first card was submitted */
+  const servedAfterSubmit: { url: string; body: string }[] = [];
+  let submitted = false;
+
+  let subscriptionId = '';
+  let customerUid = '';
+  let checkoutUrl = '';
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Json = any;
+  async function api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+    const response = await fetch(`${stack!.urls.api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${stack!.apiToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async function newCheckout(): Promise<{ id: string; url: string; subscription_id: string; customer_uid: string }> {
+    const created = await api('POST', '/checkout-sessions', {
+      plan: { name: '프리미엄 월간', amount: 8900, interval: 'P1M' },
+      buyer: { name: '홍길동', email: 'gildong@example.com' },
+      success_url: `${merchant!.url}/welcome?order=42`,
+      cancel_url: `${merchant!.url}/pricing`,
+    });
+    expect(created.status).toBe(201);
+    return created.body;
+  }
+
+  const state = async (id: string) => (await api('GET', `/subscriptions/${id}`)).body as SubscriptionState;
+  const ledger = async () => (await (await fetch(`${stack!.urls.sandbox}/__sandbox/ledger`)).json()) as SandboxLedger;
+
+  beforeAll(async () => {
+    findChromium();
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'hosted-pages-'));
+    const [temporalPort, temporalUi, sandbox, http, metrics] = await freePorts(5);
+    stack = await startLocalStack({
+      dataDir,
+      ports: { temporal: temporalPort, temporalUi, sandbox, http, metrics },
+      env: { PAGES_SECRET },
+    });
+    iamport = createIamportClient({
+      baseUrl: stack.urls.sandbox!,
+      apiKey: SANDBOX_API_KEY,
+      apiSecret: SANDBOX_API_SECRET,
+    });
+    merchant = await startMerchant();
+    chromium = await launchChromium({ viewport: PHONE });
+    // A Korean phone: Korean is also the default without the header, English is tested with ?lang=en.
+    await chromium.context.setExtraHTTPHeaders({ 'Accept-Language': 'ko-KR,ko;q=0.9' });
+    chromium.context.on('response', (response: Response) => {
+      if (!submitted || !(response.headers()['content-type'] ?? '').startsWith('text/html')) return;
+      void response.text().then(
+        (body) => servedAfterSubmit.push({ url: response.url(), body }),
+        () => undefined,
+      );
+    });
+    page = await chromium.context.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    const steps = [
+      () => chromium?.close(),
+      () => merchant && new Promise((resolve) => merchant!.server.close(resolve)),
+      () => stack?.stop(),
+      () => dataDir && cpSync(join(dataDir, 'logs'), join(OUTPUT_DIR, 'logs'), { recursive: true }),
+      () => dataDir && rmSync(dataDir, { recursive: true, force: true }),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (error) {
+        console.error('hosted-pages cleanup:', error);
+      }
+    }
+  }, 90_000);
+
+  it('checkout: the customer reads the terms, fills the card form and lands on success_url, signed', async () => {
+    const session = await newCheckout();
+    ({ subscription_id: subscriptionId, customer_uid: customerUid, url: checkoutUrl } = session);
+    expect(checkoutUrl.startsWith(`${stack!.urls.api}/checkout/`)).toBe(true);
+
+    const response = await page.goto(checkoutUrl);
+    expect(response!.status()).toBe(200);
+    const headers = response!.headers();
+    expect(headers['content-security-policy']).toContain("default-src 'none'");
+    expect(headers['content-security-policy']).toContain(`form-action 'self' ${merchant!.url}`);
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['cache-control']).toBe('no-store');
+
+    expect(await page.getAttribute('html', 'lang')).toBe('ko');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('정기결제 카드 등록');
+    const text = await page.locator('main').innerText();
+    for (const expected of ['프리미엄 월간', '8,900원', '매월', '첫 결제일', '자동 갱신 안내', '해지']) {
+      expect(text).toContain(expected);
+    }
+    const number = page.getByLabel('카드번호');
+    expect(await number.getAttribute('name')).toBe('card_number');
+    expect(await number.getAttribute('autocomplete')).toBe('cc-number');
+    expect(await number.getAttribute('inputmode')).toBe('numeric');
+    expect(await page.getByLabel('유효기간').getAttribute('name')).toBe('expiry');
+    expect(await page.getByLabel('생년월일 또는 사업자등록번호').getAttribute('name')).toBe('birth');
+    expect(await page.getByLabel('카드 비밀번호 앞 2자리').getAttribute('type')).toBe('password');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'hosted-checkout.png'), fullPage: true });
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+      await page.screenshot({ path: join(PROJECT_ROOT, 'docs', 'hosted-checkout.png'), fullPage: true });
+    }
+
+    // A second tab holds the same session, to be submitted once the first has used it.
+    const secondTab = await chromium!.context.newPage();
+    await secondTab.goto(checkoutUrl);
+
+    await fillCard(page, SIGNUP_CARD);
+    await page.getByLabel('위 자동 갱신 조건을 확인했으며, 정기결제에 동의합니다.').check();
+    submitted = true;
+    await Promise.all([
+      page.waitForURL(`${merchant!.url}/welcome?**`),
+      page.getByRole('button', { name: '동의하고 구독 시작' }).click(),
+    ]);
+
+    const landed = new URL(page.url());
+    expect(landed.searchParams.get('order')).toBe('42');
+    expect(landed.searchParams.get('subscription_id')).toBe(subscriptionId);
+    expect(landed.searchParams.get('checkout_session_id')).toBe(session.id);
+    expect(verifySuccessRedirect(stack!.apiToken, landed)).toBe(true);
+    landed.searchParams.set('subscription_id', 'sub-forged');
+    expect(verifySuccessRedirect(stack!.apiToken, landed)).toBe(false);
+
+    // the billing key at the sandbox, the first charge in its ledger, the subscription active
+    expect((await iamport.getBillingKey(customerUid)).card_name).toBe('KB국민카드');
+    const paid = await eventually(async () => {
+      const current = await state(subscriptionId);
+      return current.status === 'active' && current.totals.paid_count === 1 ? current : undefined;
+    }, 60_000);
+    expect(paid.plan).toEqual({ name: '프리미엄 월간', amount: 8900, interval: 'P1M' });
+    const charges = (await ledger()).charges.filter((charge) => charge.customer_uid === customerUid);
+    expect(charges.map(({ amount, status }) => ({ amount, status }))).toEqual([{ amount: 8900, status: 'paid' }]);
+
+    // The second tab submits the used session: refused before any card is sent to iamport.
+    await fillCard(secondTab, SECOND_TAB_CARD);
+    await secondTab.getByLabel('위 자동 갱신 조건을 확인했으며, 정기결제에 동의합니다.').check();
+    const [reused] = await Promise.all([
+      secondTab.waitForResponse((r) => r.request().method() === 'POST'),
+      secondTab.getByRole('button', { name: '동의하고 구독 시작' }).click(),
+    ]);
+    expect(reused.status()).toBe(410);
+    await expect(secondTab.getByRole('alert').innerText()).resolves.toContain('이미 사용된');
+    expect((await iamport.getBillingKey(customerUid)).card_name).toBe('KB국민카드');
+    await secondTab.close();
+  });
+
+  it('a used or expired session is refused; a forged one is not found', async () => {
+    const reused = await page.goto(checkoutUrl);
+    expect(reused!.status()).toBe(410);
+    expect(await page.getByRole('alert').innerText()).toContain('이미 사용된 결제 페이지');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const expiredSession: CheckoutSession = {
+      id: 'cs_expired',
+      subscription_id: 'sub-expired-1',
+      signup: { customer_uid: 'cus-expired-1', plan: { name: 'Old', amount: 1000, interval: 'P1M' } },
+      success_url: `${merchant!.url}/welcome`,
+      cancel_url: `${merchant!.url}/pricing`,
+    };
+    const expiredToken = new TokenSealer(PAGES_SECRET).seal(CHECKOUT, expiredSession, Date.now() - 1000);
+    const expired = await page.goto(`${stack!.urls.api}/checkout/${expiredToken}`);
+    expect(expired!.status()).toBe(410);
+    expect(await page.getByRole('alert').innerText()).toContain('만료');
+
+    const forged = new TokenSealer('another-secret-of-at-least-32-characters!').seal(
+      CHECKOUT,
+      expiredSession,
+      Date.now() + 60_000,
+    );
+    expect((await page.goto(`${stack!.urls.api}/checkout/${forged}`))!.status()).toBe(404);
+    expect((await state('sub-expired-1')) as unknown).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('a declined card shows iamport’s message next to the field, keeps nothing of the card, starts nothing', async () => {
+    const session = await newCheckout();
+    await page.goto(`${session.url}?lang=en`);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.goto(session.url);
+    await fillCard(page, TEST_CARDS.issuanceFails);
+    await page.getByLabel('위 자동 갱신 조건을 확인했으며, 정기결제에 동의합니다.').check();
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: '동의하고 구독 시작' }).click(),
+    ]);
+    expect(answer.status()).toBe(402);
+    await page.waitForLoadState();
+    const number = page.getByLabel('카드번호');
+    expect(await number.getAttribute('aria-invalid')).toBe('true');
+    expect(await number.getAttribute('aria-describedby')).toContain('card_number-error');
+    expect(await page.locator('#card_number-error').innerText()).toContain('카드사에서 빌링키 발급을 거절하였습니다');
+    for (const field of ['카드번호', '유효기간', '생년월일 또는 사업자등록번호', '카드 비밀번호 앞 2자리']) {
+      expect(await page.getByLabel(field).inputValue()).toBe('');
+    }
+    expect(await seriousViolations(page)).toEqual([]);
+    expect((await api('GET', `/subscriptions/${session.subscription_id}`)).status).toBe(404);
+
+    // a missing consent and a malformed field are shown on their fields too
+    await page.getByLabel('카드번호').fill('1234');
+    await page.getByLabel('위 자동 갱신 조건을 확인했으며, 정기결제에 동의합니다.').uncheck();
+    const [invalid] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: '동의하고 구독 시작' }).click(),
+    ]);
+    expect(invalid.status()).toBe(422);
+    await page.waitForLoadState();
+    expect(await page.locator('#card_number-error').innerText()).toContain('15~16자리');
+    expect(await page.locator('#consent-error').innerText()).toContain('동의');
+    expect((await api('GET', `/subscriptions/${session.subscription_id}`)).status).toBe(404);
+  });
+
+  it('portal: the customer sees plan and receipts, changes the card, then cancels at period end', async () => {
+    const created = await api('POST', '/portal-sessions', {
+      subscription_id: subscriptionId,
+      return_url: `${merchant!.url}/account`,
+    });
+    expect(created.status).toBe(201);
+    const response = await page.goto(created.body.url);
+    expect(response!.status()).toBe(200);
+    expect(response!.headers()['content-security-policy']).toContain("default-src 'none'");
+    const main = page.locator('main');
+    await expect(main.innerText()).resolves.toContain('이용 중');
+    expect(await main.innerText()).toContain('프리미엄 월간');
+    expect(await main.innerText()).toContain('8,900원');
+    const receipt = page.getByRole('link', { name: '영수증 보기' });
+    expect(await receipt.getAttribute('href')).toMatch(/^https:\/\/sandbox\.iamport\.invalid\/receipts\/imp_/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'hosted-portal.png'), fullPage: true });
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+      await page.screenshot({ path: join(PROJECT_ROOT, 'docs', 'hosted-portal.png'), fullPage: true });
+    }
+
+    // change card
+    await page.getByRole('link', { name: '결제 카드 변경' }).click();
+    expect(await seriousViolations(page)).toEqual([]);
+    await fillCard(page, NEW_CARD);
+    await page.getByRole('button', { name: '새 카드로 변경' }).click();
+    await expect(page.getByRole('status').innerText()).resolves.toContain('결제 카드가 변경되었습니다');
+    expect((await iamport.getBillingKey(customerUid)).card_name).toBe('현대카드');
+    expect((await state(subscriptionId)).customer_uid).toBe(customerUid);
+
+    // cancel at period end: what it means is shown before confirming. First the next charge is held by iamport.
+    const nowS = Math.floor(Date.now() / 1000);
+    const window = { from: nowS - 86_400, to: nowS + 89 * 86_400 };
+    const schedules = async () => (await iamport.getSchedulesByCustomer(customerUid, window)).list;
+    await eventually(async () => (await schedules()).some((schedule) => schedule.schedule_status === 'scheduled'));
+    await page.getByRole('link', { name: '이용 기간 끝에 해지' }).click();
+    expect(await page.locator('main').innerText()).toContain('지금처럼 이용할 수 있고');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: '해지하기' }).click();
+    await expect(page.getByRole('status').innerText()).resolves.toContain('해지되도록 예약했습니다');
+    expect(await page.locator('main').innerText()).toContain('해지될 예정입니다');
+
+    const after = await state(subscriptionId);
+    expect(after).toMatchObject({ status: 'active', cancel_at_period_end: true });
+    expect(after.pending_charge?.registered ?? false).toBe(false);
+    // the sandbox no longer holds a charge for this customer: the next one was revoked
+    const held = await eventually(async () => {
+      const list = await schedules();
+      return list.some((schedule) => schedule.schedule_status === 'scheduled') ? undefined : list;
+    });
+    expect(held.some((schedule) => schedule.schedule_status === 'revoked')).toBe(true);
+    expect((await ledger()).charges.filter((charge) => charge.customer_uid === customerUid)).toHaveLength(1);
+  });
+
+  it('card digits are in no log, no Temporal payload and no page served after the submit', async () => {
+    expect(servedAfterSubmit.length).toBeGreaterThan(3);
+    const files = readdirSync(dataDir!).filter((name) => name.startsWith('temporal.db'));
+    const database = Buffer.concat(files.map((name) => readFileSync(join(dataDir!, name))));
+    expect(database.includes(subscriptionId)).toBe(true);
+    const logs = readdirSync(join(dataDir!, 'logs'))
+      .map((name) => readFileSync(join(dataDir!, 'logs', name), 'utf8'))
+      .join('\n');
+    expect(logs).toContain(subscriptionId);
+    for (const card of ALL_CARDS) {
+      for (const form of cardForms(card)) {
+        expect({ form, inLogs: logs.includes(form) }).toEqual({ form, inLogs: false });
+        expect({ form, inDatabase: database.includes(form) }).toEqual({ form, inDatabase: false });
+        const pages = servedAfterSubmit.filter((served) => served.body.includes(form)).map((served) => served.url);
+        expect({ form, pages }).toEqual({ form, pages: [] });
+      }
+    }
+    // nor the session tokens (credentials) in the request log
+    expect(logs).not.toContain(checkoutUrl.split('/checkout/')[1]);
+  });
+});
