@@ -15,6 +15,14 @@ export function formatDate(iso: string | undefined, lang: Lang, zone = ZONE): st
   return lang === 'ko' ? time.toFormat('yyyy년 M월 d일 HH:mm') : time.setLocale('en').toFormat('d MMM yyyy, HH:mm');
 }
 
+/** The day only, for periods and payment history: 2026. 12. 3. / 3 Dec 2026 */
+export function formatDay(iso: string | undefined, lang: Lang, zone = ZONE): string {
+  if (!iso) return '–';
+  const time = DateTime.fromISO(iso, { zone });
+  if (!time.isValid) return '–';
+  return lang === 'ko' ? time.toFormat('yyyy. M. d.') : time.setLocale('en').toFormat('d MMM yyyy');
+}
+
 /** "매월", "3개월마다", "every 7 days"… */
 export function describeIntervalIn(iso: string, lang: Lang): string {
   const interval = parseInterval(iso, { minExactMs: 1 });

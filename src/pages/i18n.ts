@@ -28,7 +28,7 @@ const ko = {
   trialUntil: '무료 체험 종료',
   autoRenewHeading: '자동 갱신 안내',
   autoRenew: (t: Terms) =>
-    `이 구독은 해지할 때까지 ${t.interval} ${t.amount}이(가) 자동으로 결제됩니다. 첫 결제는 ${t.firstCharge}에 이루어집니다.`,
+    `이 구독은 해지할 때까지 ${t.interval} ${t.amount}씩 자동으로 결제됩니다. 첫 결제는 ${t.firstCharge}에 이루어집니다.`,
   howToCancel:
     '언제든지 구독 관리 페이지(판매자가 안내하는 링크)에서 온라인으로 해지할 수 있습니다. 해지하면 다음 결제부터 청구되지 않습니다.',
   consent: '위 자동 갱신 조건을 확인했으며, 정기결제에 동의합니다.',

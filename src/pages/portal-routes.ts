@@ -8,7 +8,7 @@ import { BillingKeyError, issueBillingKey } from '../billing-key';
 import { SubscriptionError } from '../client-errors';
 import type { SubscriptionState } from '../../workflows/types';
 import { cardFieldViews, readCardForm, type CardField } from './card-form';
-import { describeIntervalIn, formatDate, formatWon } from './format';
+import { describeIntervalIn, formatDate, formatDay, formatWon } from './format';
 import { PageError, pageOf, sessionRefused, type Page } from './page';
 import type { PagesContext } from './pages-context';
 import { receiptUrls } from './receipts';
@@ -63,7 +63,7 @@ export function registerPortalRoutes(pages: PagesContext): void {
         statusCode: state.status,
         status: m.statuses[state.status] ?? state.status,
         period: state.current_period
-          ? `${formatDate(state.current_period.start, lang)} – ${formatDate(state.current_period.end, lang)}`
+          ? `${formatDay(state.current_period.start, lang)} – ${formatDay(state.current_period.end, lang)}`
           : '',
         nextCharge:
           live && state.next_charge_at && !state.cancel_at_period_end
@@ -72,7 +72,7 @@ export function registerPortalRoutes(pages: PagesContext): void {
         cancelScheduled: live && state.cancel_at_period_end ? m.cancelScheduled(formatDate(periodEnd, lang)) : '',
         cancelScheduledFlag: state.cancel_at_period_end,
         payments: state.recent_payments.map((payment) => ({
-          at: formatDate(payment.at, lang),
+          at: formatDay(payment.at, lang),
           amount: formatWon(payment.amount, lang),
           outcome: m.outcomes[payment.status] ?? payment.status,
           reason: payment.status === 'failed' ? payment.fail_reason : undefined,

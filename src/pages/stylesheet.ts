@@ -46,6 +46,7 @@ a{color:#1a56c9}
 .badge-past_due,.badge-paused{background:#fff6df;color:#4d3800}
 .table-wrap{overflow-x:auto;background:#fff;border:1px solid #d5d9e0;border-radius:12px}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
+td:nth-child(2){white-space:nowrap}
 th,td{padding:.55rem .6rem;text-align:left;border-bottom:1px solid #eceef2;vertical-align:top}
 th{background:#f4f5f7}
 section form{margin:.75rem 0}
