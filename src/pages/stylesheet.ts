@@ -14,7 +14,7 @@ h3{font-size:1rem;margin:1rem 0 .25rem}
 .card h2{margin-top:0}
 .facts{margin:0;display:grid;gap:.4rem}
 .facts div{display:flex;justify-content:space-between;gap:1rem;border-bottom:1px solid #eceef2;padding:.3rem 0}
-.facts dt{color:#4a505c}
+.facts dt{color:#4a505c;white-space:nowrap}
 .facts dd{margin:0;font-weight:600;text-align:right}
 fieldset{border:1px solid #d5d9e0;border-radius:12px;background:#fff;padding:.75rem 1.1rem 1rem;margin:0 0 1rem}
 legend{font-weight:700;padding:0 .35rem}
