@@ -34,7 +34,9 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SIGNUP_CARD = '5312-8765-4321-0987'; // KB국민카드
 const SECOND_TAB_CARD = '3312-8765-4321-0987'; // BC카드: must never be issued (the session was used)
 const NEW_CARD = '6011-2233-4455-6677'; // 현대카드
-const ALL_CARDS = [SIGNUP_CARD, SECOND_TAB_CARD, NEW_CARD, TEST_CARDS.issuanceFails];
+/** signed up through the API, for the portal's pause/resume/cancel-now test */
+const API_CARD = '4111-2222-3333-4444';
+const ALL_CARDS = [SIGNUP_CARD, SECOND_TAB_CARD, NEW_CARD, TEST_CARDS.issuanceFails, API_CARD];
 const cardForms = (card: string) => [card, card.replace(/-/g, '')];
 
 interface Merchant {
@@ -359,6 +361,95 @@ describe('hosted pages: checkout and customer portal in a browser', () => {
     });
     expect(held.some((schedule) => schedule.schedule_status === 'revoked')).toBe(true);
     expect((await ledger()).charges.filter((charge) => charge.customer_uid === customerUid)).toHaveLength(1);
+  });
+
+  it('portal: a paused subscription is resumed, then canceled at once', async () => {
+    const id = 'portal-pause-1';
+    const signup = await api('POST', '/subscriptions', {
+      subscription_id: id,
+      customer_uid: 'cus-portal-pause-1',
+      card: { card_number: API_CARD, expiry: '2099-12', birth: '900101', pwd_2digit: '00' },
+      plan: { name: 'Basic', amount: 4900, interval: 'P1M' },
+    });
+    expect(signup.status).toBe(201);
+    await eventually(async () => (await state(id)).totals.paid_count === 1);
+    expect((await api('POST', `/subscriptions/${id}/pause`, {})).status).toBe(200);
+
+    const portal = await api('POST', '/portal-sessions', {
+      subscription_id: id,
+      return_url: `${merchant!.url}/account`,
+    });
+    await page.goto(`${portal.body.url}?lang=en`);
+    await expect(page.locator('main').innerText()).resolves.toContain('Paused');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Resume subscription' }).click();
+    await expect(page.getByRole('status').innerText()).resolves.toContain('Your subscription was resumed.');
+    expect((await state(id)).status).not.toBe('paused');
+
+    await page.getByRole('link', { name: 'Cancel now' }).click();
+    expect(await page.locator('main').innerText()).toContain('not refunded automatically');
+    await page.getByRole('button', { name: 'Cancel subscription' }).click();
+    await expect(page.getByRole('status').innerText()).resolves.toContain('Your subscription was canceled.');
+    expect(await page.locator('main').innerText()).toContain('Canceled');
+    expect(await page.getByRole('link', { name: 'Change card' }).count()).toBe(0);
+    expect((await state(id)).status).toBe('canceled');
+    // a canceled subscription's card can no longer be changed
+    const changeCard = await page.goto(`${portal.body.url.replace(/\?.*$/, '')}/card`);
+    expect(changeCard!.status()).toBe(409);
+  });
+
+  it('the session API wants the token and valid URLs; a form post without the CSRF cookie is refused', async () => {
+    const unauthorized = await fetch(`${stack!.urls.api}/checkout-sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(unauthorized.status).toBe(401);
+    const badUrl = await api('POST', '/checkout-sessions', {
+      plan: { name: 'Basic', amount: 9900 },
+      success_url: 'javascript:alert(1)',
+      cancel_url: `${merchant!.url}/pricing`,
+    });
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.body.error.details).toEqual([{ field: 'success_url', message: 'must be an absolute http(s) URL' }]);
+    const taken = await api('POST', '/checkout-sessions', {
+      subscription_id: subscriptionId,
+      plan: { name: 'Basic', amount: 9900 },
+      success_url: `${merchant!.url}/welcome`,
+      cancel_url: `${merchant!.url}/pricing`,
+    });
+    expect(taken.status).toBe(409);
+    const unknown = await api('POST', '/portal-sessions', {
+      subscription_id: 'sub-nobody',
+      return_url: `${merchant!.url}/account`,
+    });
+    expect(unknown.status).toBe(404);
+
+    // Another site's form, posted by the customer's browser: no SameSite cookie, no matching token.
+    const session = await newCheckout();
+    const forged = await fetch(session.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        csrf: 'forged',
+        consent: 'yes',
+        card_number: SIGNUP_CARD,
+        expiry: '2099-12',
+        birth: '900101',
+        pwd_2digit: '12',
+      }).toString(),
+    });
+    expect(forged.status).toBe(403);
+
+    // English when the browser prefers it; Korean otherwise
+    const english = await (await fetch(session.url, { headers: { 'accept-language': 'en-US,en;q=0.9' } })).text();
+    expect(english).toContain('<html lang="en">');
+    expect(english).toContain('Register a card for your subscription');
+    const korean = await (await fetch(session.url, { headers: { 'accept-language': 'ko-KR,en;q=0.5' } })).text();
+    expect(korean).toContain('<html lang="ko">');
+    expect(await (await fetch(session.url)).text()).toContain('<html lang="ko">');
+    expect(forged.headers.get('content-type')).toContain('text/html');
+    expect((await api('GET', `/subscriptions/${session.subscription_id}`)).status).toBe(404);
   });
 
   it('card digits are in no log, no Temporal payload and no page served after the submit', async () => {
