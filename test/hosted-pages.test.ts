@@ -36,7 +36,9 @@ const SECOND_TAB_CARD = '3312-8765-4321-0987'; // BC카드: must never be issued
 const NEW_CARD = '6011-2233-4455-6677'; // 현대카드
 /** signed up through the API, for the portal's pause/resume/cancel-now test */
 const API_CARD = '4111-2222-3333-4444';
-const ALL_CARDS = [SIGNUP_CARD, SECOND_TAB_CARD, NEW_CARD, TEST_CARDS.issuanceFails, API_CARD];
+/** submitted twice at once, by fetch */
+const RACE_CARD = '5500-1111-2222-3333';
+const ALL_CARDS = [SIGNUP_CARD, SECOND_TAB_CARD, NEW_CARD, TEST_CARDS.issuanceFails, API_CARD, RACE_CARD];
 const cardForms = (card: string) => [card, card.replace(/-/g, '')];
 
 interface Merchant {
@@ -450,6 +452,35 @@ describe('hosted pages: checkout and customer portal in a browser', () => {
     expect(await (await fetch(session.url)).text()).toContain('<html lang="ko">');
     expect(forged.headers.get('content-type')).toContain('text/html');
     expect((await api('GET', `/subscriptions/${session.subscription_id}`)).status).toBe(404);
+  });
+
+  it('two submits of one session at the same moment start one subscription', async () => {
+    const session = await newCheckout();
+    const page1 = await fetch(session.url);
+    const cookie = (page1.headers.get('set-cookie') ?? '').split(';')[0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await page1.text())![1];
+    const submit = () =>
+      fetch(session.url, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({
+          csrf,
+          consent: 'yes',
+          card_number: RACE_CARD,
+          expiry: '209912',
+          birth: '900101',
+          pwd_2digit: '12',
+        }).toString(),
+      });
+    const answers = await Promise.all([submit(), submit()]);
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses[0]).toBe(303);
+    expect([410, 429]).toContain(statuses[1]);
+    expect((await state(session.subscription_id)).subscription_id).toBe(session.subscription_id);
+    // and afterwards the session is used
+    const again = await submit();
+    expect(again.status).toBe(410);
   });
 
   it('card digits are in no log, no Temporal payload and no page served after the submit', async () => {
