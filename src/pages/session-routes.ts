@@ -1,6 +1,6 @@
 /** The merchant's side: POST /checkout-sessions and POST /portal-sessions (bearer token, JSON). */
-import { parseWith } from '../server/body';
-import { notFound } from '../server/errors';
+import { parseWith, readBody } from '../server/body';
+import { HttpError, notFound } from '../server/errors';
 import type { PagesContext } from './pages-context';
 import {
   checkoutSessionRequestSchema,
@@ -8,8 +8,6 @@ import {
   createPortalSession,
   portalSessionRequestSchema,
 } from './sessions';
-import { HttpError } from '../server/errors';
-import { readBody } from '../server/body';
 
 export function registerSessionRoutes(pages: PagesContext): void {
   const { router, auth, now } = pages;
