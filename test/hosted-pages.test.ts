@@ -39,6 +39,8 @@ const API_CARD = '4111-2222-3333-4444';
 /** submitted twice at once, by fetch */
 const RACE_CARD = '5500-1111-2222-3333';
 const ALL_CARDS = [SIGNUP_CARD, SECOND_TAB_CARD, NEW_CARD, TEST_CARDS.issuanceFails, API_CARD, RACE_CARD];
+/** the focused element's form name, else its text */
+const FOCUSED = `(() => { const el = document.activeElement; return (el && (el.getAttribute('name') || el.textContent.trim())) || ''; })()`;
 const cardForms = (card: string) => [card, card.replace(/-/g, '')];
 
 interface Merchant {
@@ -309,6 +311,43 @@ describe('hosted pages: checkout and customer portal in a browser', () => {
     expect(await page.locator('#card_number-error').innerText()).toContain('15~16자리');
     expect(await page.locator('#consent-error').innerText()).toContain('동의');
     expect((await api('GET', `/subscriptions/${session.subscription_id}`)).status).toBe(404);
+  });
+
+  it('the form works with the keyboard alone, in a sensible order', async () => {
+    const session = await newCheckout();
+    await page.goto(session.url);
+    const order: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press('Tab');
+      // (a string: the tests are compiled without the DOM's types)
+      order.push(await page.evaluate<string>(FOCUSED));
+    }
+    expect(order).toEqual([
+      'English',
+      'card_number',
+      'expiry',
+      'birth',
+      'pwd_2digit',
+      'consent',
+      '동의하고 구독 시작',
+      '취소하고 돌아가기',
+    ]);
+    await page.getByLabel('카드번호').focus();
+    await page.keyboard.type(TEST_CARDS.issuanceFails);
+    for (const value of ['2099-12', '900101', '12']) {
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(value);
+    }
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.keyboard.press('Enter'),
+    ]);
+    expect(answer.status()).toBe(402);
+    await page.waitForLoadState();
+    expect(await page.locator('#card_number-error').innerText()).toContain('거절');
   });
 
   it('portal: the customer sees plan and receipts, changes the card, then cancels at period end', async () => {
