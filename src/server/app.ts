@@ -4,6 +4,7 @@ import type { BillingKeyChannel } from '../billing-key';
 import type { SubscriptionClient } from '../client';
 import type { IamportClient } from '../iamport';
 import type { Logger } from '../logger';
+import { pagesRoutes, pagesSettings, redactPagePath, type PagesSettings } from '../pages';
 import { requireBearerToken } from './auth';
 import type { RequestState } from './context';
 import { errorResponses } from './error-responses';
@@ -26,6 +27,8 @@ export interface AppDependencies {
   webhookAllowedIps?: string[];
   trustProxy: boolean;
   logger: Logger;
+  /** the hosted pages' secret and public URL; default: a secret derived from apiToken (src/pages/settings.ts) */
+  pages?: PagesSettings;
   now?: () => number;
 }
 
@@ -36,6 +39,7 @@ export function createApp(deps: AppDependencies): Koa<RequestState> {
   app.silent = true;
 
   const root = new Router<RequestState>();
+  const auth = requireBearerToken(deps.apiToken, deps.previousApiToken);
   root.use(healthRoutes(() => deps.subscriptions.isTemporalReachable()).routes());
   root.use(
     webhookRoutes({
@@ -46,15 +50,28 @@ export function createApp(deps: AppDependencies): Koa<RequestState> {
   );
   root.use(
     subscriptionRoutes({
-      auth: requireBearerToken(deps.apiToken, deps.previousApiToken),
+      auth,
       subscriptions: deps.subscriptions,
       iamport: deps.iamport,
       channel: deps.channel,
       now: deps.now,
     }).routes(),
   );
+  // The hosted checkout and portal pages (src/pages), and the routes that create their sessions.
+  root.use(
+    pagesRoutes({
+      settings: deps.pages ?? pagesSettings({}, deps.apiToken),
+      auth,
+      subscriptions: deps.subscriptions,
+      iamport: deps.iamport,
+      channel: deps.channel,
+      apiToken: deps.apiToken,
+      trustProxy: deps.trustProxy,
+      now: deps.now,
+    }).routes(),
+  );
 
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(deps.logger, redactPagePath));
   app.use(errorResponses());
   app.use(root.routes());
   app.use(async (ctx, next) => {

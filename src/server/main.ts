@@ -7,6 +7,7 @@ import { SubscriptionClient } from '../client';
 import { ConfigError, loadConfig } from '../config';
 import { createIamportClient } from '../iamport';
 import { createLogger } from '../logger';
+import { pagesSettings, PagesSettingsError } from '../pages';
 import { createTemporalClient } from '../temporal-client';
 import { createApp } from './app';
 import { serverSettings } from './settings';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     webhookAllowedIps: config.http.webhookAllowedIps,
     trustProxy: config.http.trustProxy,
     logger,
+    pages: pagesSettings(process.env, settings.apiToken, config.http.publicUrl),
   });
   const server: Server = app.listen(config.http.port);
   await new Promise<void>((resolve, reject) => {
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof PagesSettingsError) {
     logger.error(err.message);
   } else {
     logger.error('HTTP server failed to start', { err });

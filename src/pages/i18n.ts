@@ -1,0 +1,216 @@
+/** The pages' words, Korean first. `?lang=en|ko` wins over Accept-Language; without either, Korean. */
+import type { Context } from 'koa';
+
+export type Lang = 'ko' | 'en';
+
+export function pickLang(ctx: Context): Lang {
+  const asked = ctx.query.lang;
+  if (asked === 'en' || asked === 'ko') return asked;
+  if (!ctx.get('accept-language')) return 'ko';
+  return ctx.acceptsLanguages('ko', 'en') === 'en' ? 'en' : 'ko';
+}
+
+interface Terms {
+  amount: string;
+  interval: string;
+  firstCharge: string;
+}
+
+const ko = {
+  htmlLang: 'ko',
+  otherLang: { code: 'en', label: 'English' },
+  checkoutTitle: '정기결제 카드 등록',
+  portalTitle: '구독 관리',
+  plan: '상품',
+  price: '결제 금액',
+  cycle: '결제 주기',
+  firstCharge: '첫 결제일',
+  trialUntil: '무료 체험 종료',
+  autoRenewHeading: '자동 갱신 안내',
+  autoRenew: (t: Terms) =>
+    `이 구독은 해지할 때까지 ${t.interval} ${t.amount}씩 자동으로 결제됩니다. 첫 결제는 ${t.firstCharge}에 이루어집니다.`,
+  howToCancel:
+    '언제든지 구독 관리 페이지(판매자가 안내하는 링크)에서 온라인으로 해지할 수 있습니다. 해지하면 다음 결제부터 청구되지 않습니다.',
+  consent: '위 자동 갱신 조건을 확인했으며, 정기결제에 동의합니다.',
+  consentRequired: '정기결제 동의에 체크해 주세요.',
+  cardHeading: '카드 정보',
+  cardNumber: '카드번호',
+  cardNumberHint: '15~16자리 숫자',
+  expiry: '유효기간',
+  expiryHint: 'YYYY-MM (예: 2028-07)',
+  birth: '생년월일 또는 사업자등록번호',
+  birthHint: '개인카드: 생년월일 6자리(YYMMDD), 법인카드: 사업자등록번호 10자리',
+  pwd2: '카드 비밀번호 앞 2자리',
+  pwd2Hint: '숫자 2자리',
+  cardPrivacy: '카드 정보는 카드사에 결제 수단(빌링키)을 등록하는 데에만 쓰이며, 저장되지 않습니다.',
+  subscribe: '동의하고 구독 시작',
+  cancelCheckout: '취소하고 돌아가기',
+  fixErrors: '입력한 내용을 확인해 주세요.',
+  cardDeclined: '카드가 등록되지 않았습니다',
+  reenterCard: '보안을 위해 카드 정보는 다시 입력해 주세요.',
+  fieldErrors: {
+    card_number: '카드번호 15~16자리를 숫자로 입력해 주세요.',
+    expiry: '유효기간을 YYYY-MM 형식으로 입력해 주세요.',
+    birth: '생년월일 6자리(YYMMDD) 또는 사업자등록번호 10자리를 입력해 주세요.',
+    pwd_2digit: '카드 비밀번호 앞 2자리를 입력해 주세요.',
+  } as Record<string, string>,
+  status: '상태',
+  statuses: {
+    trialing: '무료 체험 중',
+    active: '이용 중',
+    past_due: '결제 재시도 중',
+    paused: '일시 정지',
+    unpaid: '미납',
+    canceled: '해지됨',
+  } as Record<string, string>,
+  nextCharge: '다음 결제',
+  nextChargeNone: '예정된 결제 없음',
+  currentPeriod: '이용 기간',
+  cancelScheduled: (end: string) => `${end}에 해지될 예정입니다. 그 뒤에는 결제되지 않습니다.`,
+  history: '결제 내역',
+  historyEmpty: '아직 결제 내역이 없습니다.',
+  date: '일시',
+  amount: '금액',
+  result: '결과',
+  receipt: '영수증',
+  receiptLink: '영수증 보기',
+  outcomes: { paid: '결제 완료', failed: '결제 실패', cancelled: '결제 취소' } as Record<string, string>,
+  actions: '구독 변경',
+  changeCard: '결제 카드 변경',
+  changeCardTitle: '결제 카드 변경',
+  changeCardSubmit: '새 카드로 변경',
+  changeCardExplain: '새 카드를 등록하면 다음 결제부터 새 카드로 청구됩니다. 결제가 밀려 있으면 바로 다시 시도합니다.',
+  cancelAtEnd: '이용 기간 끝에 해지',
+  cancelNow: '지금 해지',
+  cancelAtEndExplain: (end: string) =>
+    `${end}까지 지금처럼 이용할 수 있고, 그 뒤로는 결제되지 않습니다. 그 전까지는 해지를 철회할 수 있습니다.`,
+  cancelNowExplain:
+    '구독이 바로 끝나고 이후 결제는 모두 취소됩니다. 이미 결제된 금액은 자동으로 환불되지 않습니다. 해지 후에는 되돌릴 수 없습니다.',
+  confirmCancelTitle: '구독 해지 확인',
+  confirmCancel: '해지하기',
+  keepSubscription: '해지하지 않고 돌아가기',
+  resume: '구독 다시 시작',
+  resumeExplain: '다시 시작하면 바로 결제되고, 그날부터 새 결제 주기가 시작됩니다.',
+  undoCancel: '해지 예약 취소',
+  returnToMerchant: '판매자 사이트로 돌아가기',
+  done: {
+    card_changed: '결제 카드가 변경되었습니다.',
+    canceled: '구독이 해지되었습니다.',
+    cancel_scheduled: '이용 기간이 끝나면 해지되도록 예약했습니다.',
+    resumed: '구독을 다시 시작했습니다.',
+    cancel_undone: '해지 예약을 취소했습니다.',
+  } as Record<string, string>,
+  refused: '요청을 처리할 수 없습니다',
+  refusedBecause: (reason: string) => `이 작업은 지금 할 수 없습니다. (${reason})`,
+  errorTitle: '페이지를 열 수 없습니다',
+  sessionExpired: '이 링크는 만료되었습니다. 판매자 사이트에서 다시 시작해 주세요.',
+  sessionInvalid: '올바르지 않은 링크입니다.',
+  sessionUsed: '이미 사용된 결제 페이지입니다. 구독은 이미 시작되었습니다.',
+  tooMany: (s: number) => `요청이 너무 많습니다. ${s}초 뒤에 다시 시도해 주세요.`,
+  csrf: '페이지가 오래되었습니다. 새로고침한 뒤 다시 시도해 주세요.',
+  unavailable: '결제 서비스에 일시적으로 연결할 수 없습니다. 잠시 뒤 다시 시도해 주세요.',
+  internal: '일시적인 오류가 발생했습니다. 잠시 뒤 다시 시도해 주세요.',
+  back: '돌아가기',
+};
+
+export type Messages = typeof ko;
+
+const en: Messages = {
+  htmlLang: 'en',
+  otherLang: { code: 'ko', label: '한국어' },
+  checkoutTitle: 'Register a card for your subscription',
+  portalTitle: 'Manage your subscription',
+  plan: 'Plan',
+  price: 'Price',
+  cycle: 'Billing cycle',
+  firstCharge: 'First charge',
+  trialUntil: 'Free trial until',
+  autoRenewHeading: 'Automatic renewal',
+  autoRenew: (t: Terms) =>
+    `This subscription renews automatically: ${t.amount} is charged ${t.interval} until you cancel. The first charge is on ${t.firstCharge}.`,
+  howToCancel:
+    'You can cancel online at any time on the subscription management page (the merchant gives you its link). After you cancel, no further charge is made.',
+  consent: 'I have read the renewal terms above and agree to recurring payments.',
+  consentRequired: 'Please tick the box to agree to recurring payments.',
+  cardHeading: 'Card details',
+  cardNumber: 'Card number',
+  cardNumberHint: '15 or 16 digits',
+  expiry: 'Expiry',
+  expiryHint: 'YYYY-MM (e.g. 2028-07)',
+  birth: 'Date of birth or business number',
+  birthHint: 'Personal card: date of birth as YYMMDD; corporate card: the 10-digit business registration number',
+  pwd2: 'First 2 digits of the card password',
+  pwd2Hint: '2 digits',
+  cardPrivacy: 'Your card details are used only to register the card with the card company, and are not stored.',
+  subscribe: 'Agree and subscribe',
+  cancelCheckout: 'Cancel and go back',
+  fixErrors: 'Please check what you entered.',
+  cardDeclined: 'The card was not registered',
+  reenterCard: 'For your security, please enter the card details again.',
+  fieldErrors: {
+    card_number: 'Enter the 15 or 16 digits of the card number.',
+    expiry: 'Enter the expiry as YYYY-MM.',
+    birth: 'Enter your date of birth as YYMMDD, or a 10-digit business number.',
+    pwd_2digit: 'Enter the first 2 digits of the card password.',
+  },
+  status: 'Status',
+  statuses: {
+    trialing: 'Free trial',
+    active: 'Active',
+    past_due: 'Payment being retried',
+    paused: 'Paused',
+    unpaid: 'Unpaid',
+    canceled: 'Canceled',
+  },
+  nextCharge: 'Next charge',
+  nextChargeNone: 'No charge scheduled',
+  currentPeriod: 'Current period',
+  cancelScheduled: (end: string) => `Cancels on ${end}; nothing is charged after that.`,
+  history: 'Payment history',
+  historyEmpty: 'No payments yet.',
+  date: 'Date',
+  amount: 'Amount',
+  result: 'Result',
+  receipt: 'Receipt',
+  receiptLink: 'View receipt',
+  outcomes: { paid: 'Paid', failed: 'Failed', cancelled: 'Cancelled' },
+  actions: 'Change your subscription',
+  changeCard: 'Change card',
+  changeCardTitle: 'Change the payment card',
+  changeCardSubmit: 'Use this card',
+  changeCardExplain:
+    'The next charge goes to the new card. If a payment is overdue, it is tried again on the new card at once.',
+  cancelAtEnd: 'Cancel at the end of the period',
+  cancelNow: 'Cancel now',
+  cancelAtEndExplain: (end: string) =>
+    `You keep your subscription until ${end}; nothing is charged after that. You can undo this until then.`,
+  cancelNowExplain:
+    'The subscription ends immediately and no further charge is made. Amounts already paid are not refunded automatically. This cannot be undone.',
+  confirmCancelTitle: 'Confirm cancellation',
+  confirmCancel: 'Cancel subscription',
+  keepSubscription: 'Keep my subscription',
+  resume: 'Resume subscription',
+  resumeExplain: 'Resuming charges you at once and starts a new billing cycle from today.',
+  undoCancel: 'Keep my subscription (undo the cancellation)',
+  returnToMerchant: 'Back to the merchant',
+  done: {
+    card_changed: 'Your payment card was changed.',
+    canceled: 'Your subscription was canceled.',
+    cancel_scheduled: 'Your subscription will cancel at the end of the period.',
+    resumed: 'Your subscription was resumed.',
+    cancel_undone: 'The cancellation was undone.',
+  },
+  refused: 'The request could not be carried out',
+  refusedBecause: (reason: string) => `This cannot be done now (${reason}).`,
+  errorTitle: 'This page cannot be opened',
+  sessionExpired: 'This link has expired. Please start again from the merchant’s site.',
+  sessionInvalid: 'This link is not valid.',
+  sessionUsed: 'This checkout page has already been used: the subscription has started.',
+  tooMany: (s: number) => `Too many attempts. Please try again in ${s} seconds.`,
+  csrf: 'This page is out of date. Please reload it and try again.',
+  unavailable: 'The payment service cannot be reached right now. Please try again in a moment.',
+  internal: 'Something went wrong on our side. Please try again in a moment.',
+  back: 'Go back',
+};
+
+export const MESSAGES: Record<Lang, Messages> = { ko, en };
