@@ -12,6 +12,7 @@ import { NO_FAULTS, type SandboxFaultsPatch } from 'iamport-sandbox';
 import { startPostgresTemporal, type PostgresTemporal } from '../../tools/local-stack/postgres-cluster';
 import { startLocalStack, type LocalStack } from '../../tools/local-stack/stack';
 import type { SubscriptionView } from '../../workflows/view';
+import { billingDataConverter } from '../../src/temporal/data-converter';
 import { cancelsAcceptedAt } from './cancel-acceptance';
 import { workflowsNotCompleted } from './workflow-outcomes';
 import { auditLedger, type Findings, type Snapshot } from './ledger-audit';
@@ -143,7 +144,11 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
     const chaosMs = Date.now() - startedAt;
     chaos.note('sandbox faults off; settling');
     await tracks;
-    const accepted = await cancelsAcceptedAt(stack!.urls.temporal, [...cancels.keys()]);
+    const accepted = await cancelsAcceptedAt(
+      stack!.urls.temporal,
+      [...cancels.keys()],
+      billingDataConverter(stack!.encryptionKeys),
+    );
     for (const record of cancels.values()) record.accepted_at_ms = accepted.get(record.id);
 
     const settleStarted = Date.now();
@@ -158,7 +163,7 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
       if (Date.now() - settleStarted > SETTLE_LIMIT_MS) break;
     }
     const settleMs = Date.now() - settleStarted;
-    const notCompleted = await workflowsNotCompleted(stack!.urls.temporal);
+    const notCompleted = await workflowsNotCompleted(stack!.urls.temporal, billingDataConverter(stack!.encryptionKeys));
 
     const facts = {
       planned,

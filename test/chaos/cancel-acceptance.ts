@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { workflowIdFor } from '../../workflows/ids';
 import { mapLimit } from './http';
@@ -13,10 +14,12 @@ const UPDATE_ACCEPTED = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXEC
 export async function cancelsAcceptedAt(
   temporalAddress: string,
   subscriptionIds: string[],
+  /** the stack's payload codec: listing decodes memos and search attributes */
+  dataConverter?: DataConverter,
 ): Promise<Map<string, number>> {
   const connection = await Connection.connect({ address: temporalAddress });
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter });
     const accepted = await mapLimit(subscriptionIds, 8, async (id) => {
       let earliest: number | undefined;
       for await (const run of client.workflow.list({ query: `WorkflowId="${workflowIdFor(id)}"` })) {
