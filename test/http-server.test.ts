@@ -332,11 +332,40 @@ describe('HTTP server over Temporal, the iamport sandbox and a billing worker', 
       expect(notPaused.body.error.message).toContain('not paused');
     });
 
-    it('changes the plan', async () => {
-      const res = await server.api('POST', '/subscriptions/cmd-1/plan', { amount: 7000, name: 'Plus' });
+    it('changes the plan; a price rise waits for the consent given through POST /consents', async () => {
+      const res = await server.api('POST', '/subscriptions/cmd-1/plan', { amount: 4000, name: 'Plus' });
       expect(res.status).toBe(200);
-      expect(res.body.plan).toMatchObject({ name: 'Plus', amount: 7000 });
-      expect((await getState('cmd-1')).plan.amount).toBe(7000);
+      expect(res.body.plan).toMatchObject({ name: 'Plus', amount: 4000 });
+      expect((await getState('cmd-1')).plan.amount).toBe(4000);
+
+      const rise = await server.api('POST', '/subscriptions/cmd-1/plan', { amount: 7000 });
+      expect(rise.status).toBe(200);
+      expect(rise.body.plan.amount).toBe(4000);
+      expect(rise.body.price_change).toMatchObject({ kind: 'price_rise', amount_before: 4000, amount_after: 7000 });
+      const changeId = rise.body.price_change.change_id;
+      const future = await server.api('POST', '/subscriptions/cmd-1/consents', {
+        change_id: changeId,
+        channel: 'app',
+        granted_at: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+      expect(future.status).toBe(400);
+      expect(future.body.error.message).toContain('must not be in the future');
+      const wrong = await server.api('POST', '/subscriptions/cmd-1/consents', {
+        change_id: 'chg_99',
+        channel: 'app',
+        granted_at: new Date().toISOString(),
+      });
+      expect(wrong.status).toBe(409);
+      expect(wrong.body.error.message).toContain(`not the change waiting for consent (${changeId} is)`);
+      const granted = await server.api('POST', '/subscriptions/cmd-1/consents', {
+        change_id: changeId,
+        channel: 'app',
+        granted_at: new Date().toISOString(),
+      });
+      expect(granted.status).toBe(200);
+      expect(granted.body.plan.amount).toBe(7000);
+      expect(granted.body.consents[0]).toMatchObject({ change_id: changeId, status: 'granted', outcome: 'applied' });
+      expect(granted.body.price_change).toBeUndefined();
     });
 
     it('updates the payment method, issuing a new billing key when a card is given', async () => {
