@@ -43,7 +43,7 @@ export function refundableOf(payment: PaymentRecord): number {
   return payment.status === 'paid' ? Math.max(0, payment.amount - (payment.refunded_amount ?? 0)) : 0;
 }
 
-function latestPaid(state: SubscriptionState): PaymentRecord | undefined {
+function latestPaid(state: Pick<SubscriptionState, 'recent_payments'>): PaymentRecord | undefined {
   return state.recent_payments.find((p) => p.status === 'paid' && p.imp_uid !== null);
 }
 
@@ -63,7 +63,7 @@ function planFor(payment: PaymentRecord, amount: number, reason: string, kind: R
  * InvalidRequest / InvalidState ApplicationFailure with an actionable message when the refund cannot be made.
  */
 export function planRefund(
-  state: SubscriptionState,
+  state: Pick<SubscriptionState, 'recent_payments' | 'cycle' | 'current_period'>,
   command: OperatorCommand,
   atMs: number,
   timeZone: string,
