@@ -186,6 +186,27 @@ describe('refunds', () => {
     expect((await stack.iamport.getPayment(impUid)).status).toBe('paid'); // a partial refund keeps `paid`
   });
 
+  it('a withdrawal refunds the latest charge in full within 7 days of it, and is refused after', async () => {
+    const late = await paidSubscription('wdlate', '2031-02-01T01:00:00.000Z');
+    await advanceTo(ms('2031-02-08T01:00:01.000Z')); // 7 days and a second after the charge
+    const refused = await server.api('POST', `/subscriptions/${late.id}/cancel`, { withdrawal: true });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('withdrawal period');
+    expect(refused.body.error.message).toContain('"refund": "prorated"');
+    expect((await stateOf(stack.client, late.id)).status).toBe('active'); // refused: nothing changed
+    await handleOf(late.id).executeUpdate(cancel, { args: [{}] });
+
+    const { id, paid } = await paidSubscription('wd', '2031-02-10T01:00:00.000Z');
+    const impUid = paid.recent_payments[0].imp_uid!;
+    await advanceTo(ms('2031-02-16T01:00:00.000Z'));
+    const res = await server.api('POST', `/subscriptions/${id}/cancel`, { withdrawal: true });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('canceled');
+    expect(res.body.recent_payments[0]).toMatchObject({ refunded_amount: 10000 });
+    expect(refundsOf(impUid).map((r) => [r.amount, r.full])).toEqual([[10000, true]]);
+    expect((await stack.iamport.getPayment(impUid)).status).toBe('cancelled');
+  });
+
   it('a duplicate refund request refunds once; more than is refundable is refused with a 409', async () => {
     const { id, paid } = await paidSubscription('refund', '2031-03-01T01:00:00.000Z');
     const impUid = paid.recent_payments[0].imp_uid!;
