@@ -137,7 +137,7 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/RUN npm ci\b/);
     expect(dockerfile).not.toMatch(/npm install/);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
-    expect(dockerfile).toMatch(/rm -rf dist\/src\/local-stack dist\/src\/sandbox/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev && rm -f node_modules\/iamport-sandbox/);
     const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { optionalDependencies?: Record<string, string> }>;
     };

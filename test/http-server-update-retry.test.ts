@@ -159,7 +159,7 @@ describe('a command across a Temporal restart', () => {
     const pauses = (await acceptedUpdates('retry-1')).filter((u) => u.name === 'pause');
     expect(pauses).toHaveLength(1);
     expect(pauses[0].id.startsWith(`${keyHash('pause-retry-1').slice(0, 16)}.`)).toBe(true);
-    expect((await server.api('GET', '/subscriptions/retry-1')).body).toEqual(retried.body);
+    expect(savedPart((await server.api('GET', '/subscriptions/retry-1')).body)).toEqual(savedPart(retried.body));
   });
 
   it('a call that meets the restart re-sends the same update and answers what the workflow saved', async () => {
@@ -180,6 +180,12 @@ describe('a command across a Temporal restart', () => {
 
     const cancels = (await acceptedUpdates('retry-2')).filter((u) => u.name === 'cancel');
     expect(cancels).toHaveLength(1);
-    expect((await server.api('GET', '/subscriptions/retry-2')).body).toEqual(answered.body);
+    expect(savedPart((await server.api('GET', '/subscriptions/retry-2')).body)).toEqual(savedPart(answered.body));
   });
 });
+
+/** The state without `waiting_for`, which says what the loop is doing at the moment of asking, not what was saved. */
+function savedPart(view: Record<string, unknown>): Record<string, unknown> {
+  const { waiting_for: _doing, ...saved } = view;
+  return saved;
+}

@@ -141,6 +141,17 @@ describe('SubscriptionModel transitions', () => {
     expect(model.view()).toMatchObject({ cycle: 2, totals: { paid_count: 1 } });
   });
 
+  it('a cancel whose revoke finds the charge paid ends the subscription, not a next cycle', () => {
+    const model = new SubscriptionModel(input(), T0);
+    model.registered(new Date(T0).toISOString());
+    const uid = model.pending!.merchant_uid;
+    const cancel: OperatorCommand = { command: 'cancel', args: {} };
+    const revoked = model.revocation({ outcome: 'executed', payment: paid(uid, 9900) }, T0);
+    model.apply(cancel, T0, T0, revoked);
+    expect(model.view()).toMatchObject({ status: 'canceled', totals: { paid_count: 1 } });
+    expect(model.nextStep(T0).kind).toBe('ended');
+  });
+
   it('a canceled subscription whose charge is still scheduled in the future is revoked after a lookup', () => {
     const model = new SubscriptionModel(input({ start_at: new Date(T0 + DAY).toISOString() }), T0);
     model.registered(new Date(T0 + DAY).toISOString());
@@ -319,6 +330,11 @@ function simulate(actions: Action[]): string[] {
     switch (action.kind) {
       case 'step': {
         const step = model.nextStep(now);
+        if (step.kind === 'next_cycle' && model.state.status === 'canceled') {
+          // The workflow does not continue a canceled subscription as new: asking for it would loop forever.
+          violations.push('a canceled subscription asks for the next cycle');
+          break;
+        }
         if (step.kind === 'next_cycle') {
           // continue-as-new: the next run starts from the serialized state
           const carried = JSON.parse(JSON.stringify(model.state));

@@ -70,6 +70,8 @@ export class IamportCalls {
   constructor(
     private readonly model: SubscriptionModel,
     private readonly waitingFor: (text: string) => void,
+    /** shows the state to operators (search attributes) before a backoff: an outage or needs_attention is visible */
+    private readonly publish: () => void,
   ) {}
 
   /** One try (the activity's own retries included). Records an outage or an unexpected answer in the state. */
@@ -121,6 +123,7 @@ export class IamportCalls {
   /** Sleeps after a failed try; true when interrupted meanwhile. */
   async backoff(what: string, failures: number, interruptWhen?: () => boolean): Promise<boolean> {
     this.waitingFor(`iamport unavailable while ${what}; retrying`);
+    this.publish();
     const ms = OUTAGE_BACKOFF_MS[Math.min(failures, OUTAGE_BACKOFF_MS.length - 1)];
     return condition(interruptWhen ?? (() => false), ms);
   }

@@ -134,14 +134,16 @@ export class SubscriptionModel {
   // ---- the next step -------------------------------------------------------------------------------------------
 
   nextStep(nowMs: number): Step {
-    if (this.cycleCompleted) return { kind: 'next_cycle' };
     const state = this.state;
     const pending = state.pending_charge;
+    // Before the next cycle: a cycle paid by the revoke of a cancel ends here (the workflow does not continue a
+    // canceled subscription as new, so answering next_cycle would loop without end).
     if (state.status === 'canceled') {
       // Canceled while iamport ran the charge: settle its result before the workflow ends.
       if (pending && pending.registered) return this.resultStep(pending, nowMs);
       return { kind: 'ended' };
     }
+    if (this.cycleCompleted) return { kind: 'next_cycle' };
     if (state.attention && state.attention.kind !== 'unexpected') {
       return { kind: 'idle', why: `an operator (${state.attention.reason})` };
     }

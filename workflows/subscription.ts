@@ -61,7 +61,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   const commands: QueuedCommand[] = [];
   /** webhooks not handled yet; carried across continue-as-new */
   const notifications: PaymentNotification[] = [...(input.notifications ?? [])];
-  const calls = new IamportCalls(model, waitingFor);
+  const calls = new IamportCalls(model, waitingFor, publish);
 
   // ---- messages --------------------------------------------------------------------------------------------------
   setHandler(messages.getState, () => model.view());

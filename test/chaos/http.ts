@@ -7,15 +7,16 @@ export interface Answer {
 
 export async function call(
   url: string,
-  init: { method?: string; token?: string; body?: unknown; timeoutMs?: number } = {},
+  init: { method?: string; token?: string; body?: unknown; timeoutMs?: number; idempotencyKey?: string } = {},
 ) {
-  const { method = 'GET', token, body, timeoutMs = 45_000 } = init;
+  const { method = 'GET', token, body, timeoutMs = 45_000, idempotencyKey } = init;
   try {
     const response = await fetch(url, {
       method,
       headers: {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(timeoutMs),

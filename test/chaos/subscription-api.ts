@@ -30,25 +30,26 @@ export class SubscriptionApi {
     private readonly token: string,
   ) {}
 
-  private send(method: string, path: string, body?: unknown): Promise<Answer> {
-    return call(`${this.baseUrl}${path}`, { method, token: this.token, body });
+  private send(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<Answer> {
+    return call(`${this.baseUrl}${path}`, { method, token: this.token, body, idempotencyKey });
   }
 
-  /** A repeat after a lost answer finds the subscription running (409 already_exists): the first attempt worked. */
+  /** Repeats after a lost answer with the same Idempotency-Key: the repeat gets the first attempt's answer. */
   async signUp(planned: PlannedSubscription): Promise<SignupResult> {
-    const { answer, attempts } = await retryTransient(() => this.send('POST', '/subscriptions', signupBody(planned)));
+    const key = `signup-${planned.id}`;
+    const { answer, attempts } = await retryTransient(() =>
+      this.send('POST', '/subscriptions', signupBody(planned), key),
+    );
     if (answer.status === 201) return { id: planned.id, attempts };
-    if (answer.status === 409 && attempts > 1 && errorCode(answer) === 'already_exists') {
-      return { id: planned.id, attempts };
-    }
     return { id: planned.id, attempts, error: errorText(answer) };
   }
 
   /**
    * Cancels the way the API asks a client to: an answer that did not come (503: "the request may still take effect")
-   * is followed by a look at the subscription before the request is repeated.
+   * is repeated with the same Idempotency-Key, which attaches to the same update and answers what it saved.
    */
   async cancel(id: string, atPeriodEnd: boolean): Promise<CancelRecord> {
+    const key = `cancel-${id}-${atPeriodEnd ? 'period-end' : 'now'}`;
     const requestedAt = Date.now();
     const deadline = requestedAt + 240_000;
     let attempts = 0;
@@ -63,12 +64,9 @@ export class SubscriptionApi {
     });
     while (attempts < 8 && Date.now() < deadline) {
       attempts += 1;
-      answer = await this.send('POST', `/subscriptions/${id}/cancel`, { at_period_end: atPeriodEnd });
+      answer = await this.send('POST', `/subscriptions/${id}/cancel`, { at_period_end: atPeriodEnd }, key);
       if (answer.status === 200) return confirmed(answer.body as SubscriptionView);
-      if (!isTransient(answer) && !(answer.status === 409 && attempts > 1)) break;
-      const state = await this.state(id);
-      if (state && (state.status === 'canceled' || (atPeriodEnd && state.cancel_at_period_end)))
-        return confirmed(state);
+      if (!isTransient(answer)) break;
       await sleep(3_000);
     }
     return {
@@ -88,8 +86,4 @@ export class SubscriptionApi {
     });
     return answer.status === 200 ? (answer.body as SubscriptionView) : undefined;
   }
-}
-
-function errorCode(answer: Answer): string | undefined {
-  return (answer.body as { error?: { code?: string } } | undefined)?.error?.code;
 }
