@@ -123,7 +123,8 @@ export type NotificationRouting =
 export class SubscriptionClient {
   private readonly client: Client;
   private readonly taskQueue: string;
-  private readonly timezone: string;
+  /** BILLING_TIMEZONE: the zone of the billing calendar of the subscriptions this client starts */
+  readonly timezone: string;
   private readonly paymentResultGrace: string;
   private readonly consentWindow: string;
   private readonly callTimeoutMs: number;

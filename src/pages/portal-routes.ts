@@ -7,7 +7,6 @@ import type { Context } from 'koa';
 import { BillingKeyError, issueBillingKey } from '../billing-key';
 import { SubscriptionError } from '../client-errors';
 import { planRefund } from '../../workflows/refunds';
-import { DEFAULT_TIMEZONE } from '../../workflows/types';
 import type { SubscriptionView } from '../../workflows/view';
 import { cardFieldViews, readCardForm, type CardField } from './card-form';
 import { describeIntervalIn, formatDate, formatDay, formatWon } from './format';
@@ -229,7 +228,12 @@ export function registerPortalRoutes(pages: PagesContext): void {
     // The refund a cancel now makes, computed as the workflow will (workflows/refunds.ts) at this moment.
     const refund =
       when === 'now'
-        ? planRefund(state, { command: 'cancel', args: { refund: 'prorated' } }, pages.now(), DEFAULT_TIMEZONE)
+        ? planRefund(
+            state,
+            { command: 'cancel', args: { refund: 'prorated' } },
+            pages.now(),
+            pages.subscriptions.timezone,
+          )
         : undefined;
     page.render('confirmCancel', m.confirmCancelTitle, {
       heading: when === 'now' ? m.cancelNow : m.cancelAtEnd,
