@@ -6,6 +6,7 @@ import {
   type ScheduleResult,
   type ScheduleStatus,
 } from '../src/iamport';
+import type { RefundResult } from '../workflows/refunds';
 import type { Buyer, PaymentSummary } from '../workflows/types';
 import { runAttempt, type Attempt } from './attempt';
 import { unavailable, unexpected } from './failures';
@@ -73,6 +74,14 @@ export interface ChargeLookup {
   /** iamport's schedule_at, when it holds the schedule */
   scheduled_at?: string;
   payment: PaymentSummary | null;
+}
+
+export interface RefundPaymentInput {
+  imp_uid: string;
+  amount: number;
+  /** the refundable amount the workflow believes in */
+  checksum: number;
+  reason: string;
 }
 
 /** The result `unscheduleCharge` had before revokeCharge existed; recorded histories expect this shape. */
@@ -310,6 +319,41 @@ export function createActivities({
     /** The payment iamport reports for imp_uid; null when iamport knows none, or the id is not an imp_uid at all. */
     async fetchPayment(impUid: string): Promise<PaymentSummary | null> {
       return runAttempt((attempt) => paymentSummary(impUid, attempt));
+    },
+
+    /**
+     * Refunds through iamport's /payments/cancel with the checksum guard (the refundable amount the workflow believes
+     * in): a second try after a lost answer, or a racing request, finds the balance changed and is refused by iamport,
+     * so a refund happens once. On a refusal the payment is read back: when its refunds already include this one
+     * (the balance moved by exactly this amount and a refund of it with this reason is listed), it was this very
+     * request whose answer was lost, and it is reported as refunded.
+     */
+    async refundPayment(input: RefundPaymentInput): Promise<RefundResult> {
+      return runAttempt(async (attempt) => {
+        try {
+          const payment = await iamport.cancelPayment(
+            { imp_uid: input.imp_uid, amount: input.amount, checksum: input.checksum, reason: input.reason },
+            { signal: attempt.signal },
+          );
+          return { outcome: 'refunded', refunded_total: payment.cancel_amount };
+        } catch (error) {
+          if (!isIamportError(error, 'business')) throw error;
+          attempt.heartbeat();
+          const payment = await iamport.getPayment(input.imp_uid, { includeSandbox, signal: attempt.signal });
+          const before = payment.amount - input.checksum;
+          const listed = (payment.cancel_history ?? []).some(
+            (entry) => entry.amount === input.amount && (entry.reason ?? '') === input.reason,
+          );
+          if (payment.cancel_amount === before + input.amount && listed) {
+            return { outcome: 'refunded', refunded_total: payment.cancel_amount };
+          }
+          return {
+            outcome: 'refused',
+            reason: error.iamportMessage ?? error.message,
+            refunded_total: payment.cancel_amount,
+          };
+        }
+      });
     },
 
     /** What iamport holds under merchant_uid, and its payment once executed. */

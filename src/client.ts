@@ -22,6 +22,7 @@ import {
   DEFAULT_DUNNING,
   DEFAULT_PAYMENT_RESULT_GRACE,
   DEFAULT_TIMEZONE,
+  MAX_CONSENT_WINDOW,
   type PaymentNotification,
   type SubscriptionInput,
   type SubscriptionStatus,
@@ -31,7 +32,9 @@ import { keyHash, keyPartOf, MEMO, randomUpdateId, subscriptionIdForKey } from '
 import { productionFloorProblems, type IamportMode } from './production-floors';
 import {
   cancelRequestSchema,
+  consentDecisionSchema,
   customerUidSchema,
+  refundRequestSchema,
   DEFAULT_INTERVAL,
   describeIssues,
   IMP_UID_PATTERN,
@@ -56,6 +59,8 @@ export interface SubscriptionClientOptions {
   timezone?: string;
   /** PAYMENT_RESULT_GRACE */
   paymentResultGrace?: string;
+  /** CONSENT_WINDOW: how long before a charge at a raised price the consent request goes out; default and max P30D */
+  consentWindow?: string;
   /** deadline of a start, query or describe; default 10 s */
   callTimeoutMs?: number;
   /** deadline of a webhook signal; default 5 s (iamport waits 30 s for the answer) */
@@ -118,8 +123,10 @@ export type NotificationRouting =
 export class SubscriptionClient {
   private readonly client: Client;
   private readonly taskQueue: string;
-  private readonly timezone: string;
+  /** BILLING_TIMEZONE: the zone of the billing calendar of the subscriptions this client starts */
+  readonly timezone: string;
   private readonly paymentResultGrace: string;
+  private readonly consentWindow: string;
   private readonly callTimeoutMs: number;
   private readonly signalTimeoutMs: number;
   private readonly updateTimeoutMs: number;
@@ -132,6 +139,7 @@ export class SubscriptionClient {
     this.taskQueue = options.taskQueue;
     this.timezone = options.timezone ?? DEFAULT_TIMEZONE;
     this.paymentResultGrace = options.paymentResultGrace ?? DEFAULT_PAYMENT_RESULT_GRACE;
+    this.consentWindow = options.consentWindow ?? MAX_CONSENT_WINDOW;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.signalTimeoutMs = options.signalTimeoutMs ?? 5_000;
     this.updateTimeoutMs = options.updateTimeoutMs ?? 30_000;
@@ -167,7 +175,12 @@ export class SubscriptionClient {
    * (`customer_uid_in_use`).
    */
   async start(request: NewSubscription, options: StartOptions = {}): Promise<StartedSubscription> {
-    const { allow_shared_customer_uid: allowShared, ...parsed } = this.checkNewSubscription(request);
+    const {
+      allow_shared_customer_uid: allowShared,
+      on_missing_consent: onMissingConsent,
+      trial_conversion_consent: trialConversion,
+      ...parsed
+    } = this.checkNewSubscription(request);
     const createdAtMs = this.now();
     const createdAt = new Date(createdAtMs).toISOString();
     const { idempotency } = options;
@@ -193,6 +206,11 @@ export class SubscriptionClient {
       timezone: this.timezone,
       created_at: createdAt,
       core_version: CORE_VERSION,
+      consent: {
+        window: this.consentWindow,
+        on_missing_consent: onMissingConsent ?? 'cancel',
+        ...(trialConversion ? { trial_conversion: trialConversion } : {}),
+      },
     };
     const initial = initialState(input, createdAtMs);
     const answer: SignupAnswer = {
@@ -341,6 +359,37 @@ export class SubscriptionClient {
     const args = validate(cancelRequestSchema, request);
     return this.update(subscriptionId, options, (handle, updateId) =>
       handle.executeUpdate(messages.cancel, { args: [args], updateId }),
+    );
+  }
+
+  /**
+   * Refunds one of the subscription's payments (default: the latest paid one, whatever is left of it) through
+   * iamport's /payments/cancel with the checksum guard. Refused (`conflict`) when more than is refundable is asked.
+   */
+  async refund(
+    subscriptionId: string,
+    request: messages.RefundRequest,
+    options: UpdateOptions = {},
+  ): Promise<SubscriptionView> {
+    const args = validate(refundRequestSchema, request);
+    return this.update(subscriptionId, options, (handle, updateId) =>
+      handle.executeUpdate(messages.refund, { args: [args], updateId }),
+    );
+  }
+
+  /** Records the customer's answer to a price change's consent request (README: Korean rules). */
+  async consent(
+    subscriptionId: string,
+    decision: messages.ConsentDecision,
+    options: UpdateOptions = {},
+  ): Promise<SubscriptionView> {
+    const args = validate(consentDecisionSchema, decision);
+    if (Date.parse(args.at) > this.now() + 5 * 60_000) {
+      const problems = [{ field: 'at', message: 'must not be in the future' }];
+      throw new SubscriptionError('invalid_request', summarizeProblems(problems), problems);
+    }
+    return this.update(subscriptionId, options, (handle, updateId) =>
+      handle.executeUpdate(messages.consent, { args: [args], updateId }),
     );
   }
 

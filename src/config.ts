@@ -81,6 +81,8 @@ const schema = z.object({
   WEBHOOK_ALLOWED_IPS: optionalString,
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   PAYMENT_RESULT_GRACE: isoDuration('PAYMENT_RESULT_GRACE').default('PT15M'),
+  /** how long before a charge at a raised price its consent request goes out (Decree art. 20-2: at most 30 days) */
+  CONSENT_WINDOW: emptyAsUnset(boundedDuration('CONSENT_WINDOW', 'P30D').optional()).transform((v) => v ?? 'P30D'),
   BILLING_TIMEZONE: z
     .string()
     .default('Asia/Seoul')
@@ -130,7 +132,7 @@ export interface Config {
     webhookAllowedIps?: string[];
     trustProxy: boolean;
   };
-  billing: { paymentResultGrace: string; timezone: string };
+  billing: { paymentResultGrace: string; timezone: string; consentWindow: string };
   metricsPort: number;
   worker: { cachedWorkflows: number };
 }
@@ -191,7 +193,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookAllowedIps: allowed && allowed.length > 0 ? allowed : isReal ? IAMPORT_WEBHOOK_IPS : undefined,
       trustProxy: raw.TRUST_PROXY === 'true',
     },
-    billing: { paymentResultGrace: raw.PAYMENT_RESULT_GRACE, timezone: raw.BILLING_TIMEZONE },
+    billing: {
+      paymentResultGrace: raw.PAYMENT_RESULT_GRACE,
+      timezone: raw.BILLING_TIMEZONE,
+      consentWindow: raw.CONSENT_WINDOW,
+    },
     metricsPort: raw.METRICS_PORT,
     worker: { cachedWorkflows: raw.WORKER_CACHED_WORKFLOWS },
   };

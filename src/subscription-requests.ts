@@ -18,6 +18,11 @@ export const IMP_UID_RULE = 'an iamport payment id: "imp_" and digits, at most 3
 export const MERCHANT_UID_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
 export const MERCHANT_UID_RULE = 'an iamport merchant_uid: 1 to 40 letters, digits, "_" or "-"';
 export const MAX_RETRY_DELAYS = 10;
+/** where a consent was given: portal, app, kakao, sms… */
+export const CHANNEL_PATTERN = /^[A-Za-z0-9_.-]{1,40}$/;
+export const CHANNEL_RULE = 'letters, digits, "_", "." or "-", e.g. portal, app, kakao';
+/** Decree art. 20-2: consent counts within the 30 days before the change */
+const CONSENT_WINDOW_MAX_MS = 30 * 86_400_000;
 /** start_at and trial_end may lie at most this far ahead, which catches typos such as 2205. */
 export const MAX_DAYS_AHEAD = 2 * 366;
 /** start_at may lie this far in the past (clock skew between the merchant's server and this one). */
@@ -132,14 +137,40 @@ export const newSubscriptionFields = {
   dunning: dunningSchema.optional(),
   /** true: start even when another running subscription bills the same customer_uid (refused otherwise) */
   allow_shared_customer_uid: z.boolean({ error: 'must be true or false' }).optional(),
+  /** without consent to a price rise by its charge: `cancel` at the end of the paid period (default) or `keep_price` */
+  on_missing_consent: z.enum(['cancel', 'keep_price'], { error: 'must be "cancel" or "keep_price"' }).optional(),
+  /** the customer's consent to the trial's paid conversion, when the signup collected it (README: Korean rules) */
+  trial_conversion_consent: strictObject({
+    granted_at: dateTime,
+    channel: text(40).regex(CHANNEL_PATTERN, { error: CHANNEL_RULE }),
+  }).optional(),
 };
 
 /** Checks that need the clock: nothing in the past, nothing absurdly far ahead, a trial that ends after the start. */
 export function checkSchedule(
-  request: { start_at?: string; trial_end?: string },
+  request: { start_at?: string; trial_end?: string; trial_conversion_consent?: { granted_at: string } },
   nowMs: number,
   ctx: z.core.$RefinementCtx,
 ): void {
+  const consent = request.trial_conversion_consent;
+  if (consent) {
+    const path = ['trial_conversion_consent', 'granted_at'];
+    const grantedMs = Date.parse(consent.granted_at);
+    if (!request.trial_end) {
+      ctx.addIssue({ code: 'custom', path: ['trial_conversion_consent'], message: 'needs a trial_end' });
+    } else if (grantedMs < Date.parse(request.trial_end) - CONSENT_WINDOW_MAX_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message:
+          'counts only within the 30 days before trial_end (E-Commerce Act Decree art. 20-2): leave it out and ' +
+          'the consent request goes out 30 days before the conversion',
+      });
+    }
+    if (grantedMs > nowMs + START_AT_TOLERANCE_MS) {
+      ctx.addIssue({ code: 'custom', path, message: 'must not be in the future' });
+    }
+  }
   const latest = nowMs + MAX_DAYS_AHEAD * 86_400_000;
   const startMs = request.start_at ? Date.parse(request.start_at) : nowMs;
   if (request.start_at && startMs < nowMs - START_AT_TOLERANCE_MS) {
@@ -165,6 +196,51 @@ export type NewSubscription = z.input<ReturnType<typeof newSubscriptionSchema>>;
 
 export const cancelRequestSchema = strictObject({
   at_period_end: z.boolean({ error: 'must be true or false' }).optional(),
+  refund: z.enum(['none', 'prorated', 'full'], { error: 'must be "none", "prorated" or "full"' }).optional(),
+  /** the merchant states the latest charge's content is unused: a full refund within 7 days of it */
+  withdrawal: z.boolean({ error: 'must be true or false' }).optional(),
+  reason: text(200).optional(),
+}).superRefine((request, ctx) => {
+  if (request.at_period_end && (request.withdrawal || (request.refund && request.refund !== 'none'))) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['at_period_end'],
+      message: 'a refund comes with an immediate cancel: leave out at_period_end, or the refund',
+    });
+  }
+  if (request.withdrawal && request.refund === 'prorated') {
+    ctx.addIssue({ code: 'custom', path: ['refund'], message: 'a withdrawal refunds in full: leave refund out' });
+  }
+});
+
+/** POST /subscriptions/:id/refunds */
+export const refundRequestSchema = strictObject({
+  imp_uid: z
+    .string({ error: requiredOr('a string') })
+    .regex(IMP_UID_PATTERN, { error: `must be ${IMP_UID_RULE}` })
+    .optional(),
+  amount: amount.optional(),
+  reason: text(200).refine((reason) => reason.trim() !== '', { error: 'must not be blank' }),
+});
+
+/** The consent decision SubscriptionClient.consent takes. */
+export const consentDecisionSchema = strictObject({
+  change_id: text(40).min(1, { error: 'must not be empty' }),
+  decision: z.enum(['granted', 'declined'], { error: 'must be "granted" or "declined"' }),
+  channel: text(40).regex(CHANNEL_PATTERN, { error: CHANNEL_RULE }),
+  at: dateTime,
+});
+
+/** POST /subscriptions/:id/consents: `granted_at` or `declined_at`. */
+export const consentRequestSchema = strictObject({
+  change_id: text(40).min(1, { error: 'must not be empty' }),
+  channel: text(40).regex(CHANNEL_PATTERN, { error: CHANNEL_RULE }),
+  granted_at: dateTime.optional(),
+  declined_at: dateTime.optional(),
+}).superRefine((request, ctx) => {
+  if ((request.granted_at === undefined) === (request.declined_at === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['granted_at'], message: 'give exactly one of granted_at, declined_at' });
+  }
 });
 
 export const planChangeSchema = strictObject({

@@ -13,7 +13,7 @@ describe('loadConfig', () => {
     expect(config.iamport.apiUrl).toBe('https://api.iamport.kr');
     expect(config.iamport.isReal).toBe(true);
     expect(config.http.port).toBe(3000);
-    expect(config.billing).toEqual({ paymentResultGrace: 'PT15M', timezone: 'Asia/Seoul' });
+    expect(config.billing).toEqual({ paymentResultGrace: 'PT15M', timezone: 'Asia/Seoul', consentWindow: 'P30D' });
     expect(config.worker).toEqual({ cachedWorkflows: 100 });
   });
 
@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://billing.example.com/',
       API_TOKEN: 't',
       PAYMENT_RESULT_GRACE: 'PT5M',
+      CONSENT_WINDOW: 'P14D',
       BILLING_TIMEZONE: 'UTC',
       WORKER_CACHED_WORKFLOWS: '0',
     });
@@ -69,7 +70,7 @@ describe('loadConfig', () => {
     expect(config.temporal.connection).toEqual({ address: 'temporal:7233' });
     expect(config.iamport).toMatchObject({ apiUrl: 'http://sandbox:7070', apiKey: 'k', apiSecret: 's', isReal: false });
     expect(config.http).toMatchObject({ port: 8081, publicUrl: 'https://billing.example.com', apiToken: 't' });
-    expect(config.billing).toEqual({ paymentResultGrace: 'PT5M', timezone: 'UTC' });
+    expect(config.billing).toEqual({ paymentResultGrace: 'PT5M', timezone: 'UTC', consentWindow: 'P14D' });
     expect(config.worker).toEqual({ cachedWorkflows: 0 });
   });
 
@@ -96,6 +97,7 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', 'billing'],
     ['PAYMENT_RESULT_GRACE', '15 minutes'],
     ['PAYMENT_RESULT_GRACE', 'PT0S'],
+    ['CONSENT_WINDOW', 'P31D'],
     ['BILLING_TIMEZONE', 'Mars/Olympus'],
     ['WORKER_CACHED_WORKFLOWS', '-1'],
     ['WORKER_CACHED_WORKFLOWS', 'many'],

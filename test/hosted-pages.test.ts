@@ -19,6 +19,7 @@ import { CHECKOUT, type CheckoutSession } from '../src/pages/sessions';
 import type { SandboxLedger } from 'iamport-sandbox';
 import { TEST_CARDS } from 'iamport-sandbox';
 import { PROJECT_ROOT } from '../src/temporal-binaries';
+import { prorate } from '../workflows/proration';
 import type { SubscriptionState } from '../workflows/types';
 import { findChromium, launchChromium, type LaunchedBrowser } from './helpers/browser';
 import { eventually } from './helpers/stack';
@@ -428,7 +429,8 @@ describe('hosted pages: checkout and customer portal in a browser', () => {
     expect((await state(id)).status).not.toBe('paused');
 
     await page.getByRole('link', { name: 'Cancel now' }).click();
-    expect(await page.locator('main').innerText()).toContain('not refunded automatically');
+    expect(await page.locator('main').innerText()).toContain('refunded pro rata');
+    expect(await page.locator('#refund-preview').innerText()).toMatch(/You will be refunded|Nothing is left to refund/);
     await page.getByRole('button', { name: 'Cancel subscription' }).click();
     await expect(page.getByRole('status').innerText()).resolves.toContain('Your subscription was canceled.');
     expect(await page.locator('main').innerText()).toContain('Canceled');
@@ -437,6 +439,79 @@ describe('hosted pages: checkout and customer portal in a browser', () => {
     // a canceled subscription's card can no longer be changed
     const changeCard = await page.goto(`${portal.body.url.replace(/\?.*$/, '')}/card`);
     expect(changeCard!.status()).toBe(409);
+  });
+
+  it('portal: the customer consents to a price rise, then cancels with the prorated refund shown first', async () => {
+    const id = 'portal-consent-1';
+    const signup = await api('POST', '/subscriptions', {
+      subscription_id: id,
+      customer_uid: 'cus-portal-consent-1',
+      card: { card_number: API_CARD, expiry: '2099-12', birth: '900101', pwd_2digit: '00' },
+      // weekly, so the next charge (where the rise applies) is within the 30 days in which consent counts
+      plan: { name: 'Basic', amount: 4900, interval: 'P7D' },
+      allow_shared_customer_uid: true,
+    });
+    expect(signup.status).toBe(201);
+    const paid = await eventually(async () => {
+      const s = await state(id);
+      return s.totals.paid_count === 1 && s.pending_charge ? s : undefined;
+    });
+    const rise = await api('POST', `/subscriptions/${id}/plan`, { amount: 6900, name: 'Plus' });
+    expect(rise.status).toBe(200);
+    expect(rise.body.price_change).toMatchObject({ amount_before: 4900, amount_after: 6900 });
+    await eventually(async () => (await state(id)).price_change?.status === 'requested');
+
+    const portal = await api('POST', '/portal-sessions', {
+      subscription_id: id,
+      return_url: `${merchant!.url}/account`,
+    });
+    await page.goto(portal.body.url);
+    expect(await page.locator('main').innerText()).toContain('가격 변경에 대한 동의가 필요합니다');
+    await page.getByRole('link', { name: '가격 변경 확인하기' }).click();
+    const consentPage = await page.locator('main').innerText();
+    // what changes, when, the price before and after, the card, how to cancel
+    expect(consentPage).toContain('4,900원에서 6,900원(으)로 구독 가격이 오릅니다');
+    expect(consentPage).toContain('적용일');
+    expect(consentPage).toContain('현재 가격');
+    expect(consentPage).toContain('변경 후 가격');
+    expect(consentPage).toContain((await iamport.getBillingKey('cus-portal-consent-1')).card_name);
+    expect(consentPage).toContain('온라인으로 해지할 수 있습니다');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'hosted-portal-consent.png'), fullPage: true });
+    await page.getByRole('button', { name: '가격 변경에 동의합니다' }).click();
+    await expect(page.getByRole('status').innerText()).resolves.toContain('가격 변경에 동의했습니다');
+    const consented = await state(id);
+    expect(consented.plan).toMatchObject({ name: 'Plus', amount: 6900 });
+    expect(consented.consents?.[0]).toMatchObject({ status: 'granted', channel: 'portal', outcome: 'applied' });
+
+    await page.getByRole('link', { name: '지금 해지' }).click();
+    const impUid = paid.recent_payments[0].imp_uid!;
+    const expected = prorate({
+      paid_amount: 4900,
+      refunded_amount: 0,
+      period_start_ms: Date.parse(paid.current_period!.start),
+      period_end_ms: Date.parse(paid.current_period!.end),
+      at_ms: Date.now(),
+      time_zone: 'Asia/Seoul',
+    });
+    expect(expected.amount).toBeGreaterThan(0);
+    const preview = await page.locator('#refund-preview').innerText();
+    expect(preview).toContain(`환불 예정 금액: ${expected.amount.toLocaleString('ko-KR')}원`);
+    expect(preview).toContain(`${expected.period_days}일 중 사용하지 않은 ${expected.unused_days}일`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'hosted-portal-cancel-refund.png'), fullPage: true });
+    await page.getByRole('button', { name: '해지하기' }).click();
+    await expect(page.getByRole('status').innerText()).resolves.toContain('구독이 해지되었습니다');
+    const canceled = await state(id);
+    expect(canceled.status).toBe('canceled');
+    expect(canceled.recent_payments[0]).toMatchObject({ imp_uid: impUid, refunded_amount: expected.amount });
+    expect((await ledger()).refunds.filter((r) => r.imp_uid === impUid).map((r) => r.amount)).toEqual([
+      expected.amount,
+    ]);
+    // nothing was charged at the new amount: the cancel took the charge back first
+    expect(
+      (await ledger()).charges.filter((c) => c.customer_uid === 'cus-portal-consent-1').map((c) => c.amount),
+    ).toEqual([4900]);
   });
 
   it('the session API wants the token and valid URLs; a form post without the CSRF cookie is refused', async () => {

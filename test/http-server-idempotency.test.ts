@@ -239,19 +239,19 @@ describe('Idempotency-Key, shared customer_uid and production floors over HTTP',
       const plan1 = await server.api(
         'POST',
         '/subscriptions/cmd-b/plan',
-        { amount: 6000 },
+        { amount: 4000 },
         { 'idempotency-key': 'plan-b' },
       );
       expect(plan1.status).toBe(200);
       const plan2 = await server.api(
         'POST',
         '/subscriptions/cmd-b/plan',
-        { amount: 7000 },
+        { amount: 3000 },
         { 'idempotency-key': 'plan-b' },
       );
       expect(plan2.status).toBe(409);
       expect(plan2.body.error.code).toBe('idempotency_key_reused');
-      expect((await server.api('GET', '/subscriptions/cmd-b')).body.plan.amount).toBe(6000);
+      expect((await server.api('GET', '/subscriptions/cmd-b')).body.plan.amount).toBe(4000);
       expect((await server.api('GET', '/subscriptions/cmd-a')).body.status).toBe('paused');
     });
 

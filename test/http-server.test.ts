@@ -215,6 +215,23 @@ describe('HTTP server over Temporal, the iamport sandbox and a billing worker', 
       ['start_at in the past', { ...valid, start_at: '2020-01-01T00:00:00Z' }, 'start_at', /past/],
       ['start_at without zone', { ...valid, start_at: '2030-01-01T00:00:00' }, 'start_at', /zone/],
       ['trial_end before start', { ...valid, trial_end: new Date().toISOString() }, 'trial_end', /after/],
+      ['on_missing_consent', { ...valid, on_missing_consent: 'ignore' }, 'on_missing_consent', /"keep_price"/],
+      [
+        'trial consent without a trial',
+        { ...valid, trial_conversion_consent: { granted_at: new Date().toISOString(), channel: 'app' } },
+        'trial_conversion_consent',
+        /needs a trial_end/,
+      ],
+      [
+        'trial consent too early',
+        {
+          ...valid,
+          trial_end: new Date(Date.now() + 40 * 86_400_000).toISOString(),
+          trial_conversion_consent: { granted_at: new Date().toISOString(), channel: 'app' },
+        },
+        'trial_conversion_consent.granted_at',
+        /within the 30 days before trial_end/,
+      ],
       [
         'dunning delay',
         { ...valid, dunning: { retry_delays: ['P1M'], final_action: 'cancel' } },
@@ -332,11 +349,66 @@ describe('HTTP server over Temporal, the iamport sandbox and a billing worker', 
       expect(notPaused.body.error.message).toContain('not paused');
     });
 
-    it('changes the plan', async () => {
-      const res = await server.api('POST', '/subscriptions/cmd-1/plan', { amount: 7000, name: 'Plus' });
+    it('changes the plan; a price rise waits for the consent given through POST /consents', async () => {
+      const res = await server.api('POST', '/subscriptions/cmd-1/plan', { amount: 4000, name: 'Plus' });
       expect(res.status).toBe(200);
-      expect(res.body.plan).toMatchObject({ name: 'Plus', amount: 7000 });
-      expect((await getState('cmd-1')).plan.amount).toBe(7000);
+      expect(res.body.plan).toMatchObject({ name: 'Plus', amount: 4000 });
+      expect((await getState('cmd-1')).plan.amount).toBe(4000);
+
+      const rise = await server.api('POST', '/subscriptions/cmd-1/plan', { amount: 7000 });
+      expect(rise.status).toBe(200);
+      expect(rise.body.plan.amount).toBe(4000);
+      expect(rise.body.price_change).toMatchObject({ kind: 'price_rise', amount_before: 4000, amount_after: 7000 });
+      const changeId = rise.body.price_change.change_id;
+      const future = await server.api('POST', '/subscriptions/cmd-1/consents', {
+        change_id: changeId,
+        channel: 'app',
+        granted_at: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+      expect(future.status).toBe(400);
+      expect(future.body.error.message).toContain('must not be in the future');
+      const wrong = await server.api('POST', '/subscriptions/cmd-1/consents', {
+        change_id: 'chg_99',
+        channel: 'app',
+        granted_at: new Date().toISOString(),
+      });
+      expect(wrong.status).toBe(409);
+      expect(wrong.body.error.message).toContain(`not the change waiting for consent (${changeId} is)`);
+      const granted = await server.api('POST', '/subscriptions/cmd-1/consents', {
+        change_id: changeId,
+        channel: 'app',
+        granted_at: new Date().toISOString(),
+      });
+      expect(granted.status).toBe(200);
+      expect(granted.body.plan.amount).toBe(7000);
+      expect(granted.body.consents[0]).toMatchObject({ change_id: changeId, status: 'granted', outcome: 'applied' });
+      expect(granted.body.price_change).toBeUndefined();
+    });
+
+    it('refuses malformed refund, cancel and consent bodies with a 400 naming the field', async () => {
+      const cases: [string, unknown, string, RegExp][] = [
+        ['refunds', { amount: 100 }, 'reason', /required/],
+        ['refunds', { reason: 'x', amount: 0 }, 'amount', /greater than 0/],
+        ['refunds', { reason: 'x', imp_uid: '../x' }, 'imp_uid', /iamport payment id/],
+        ['cancel', { at_period_end: true, refund: 'prorated' }, 'at_period_end', /immediate cancel/],
+        ['cancel', { refund: 'half' }, 'refund', /"prorated"/],
+        ['consents', { change_id: 'chg_1', channel: 'app' }, 'granted_at', /exactly one of/],
+        [
+          'consents',
+          { change_id: 'chg_1', channel: 'a b', granted_at: new Date().toISOString() },
+          'channel',
+          /letters/,
+        ],
+      ];
+      for (const [route, body, field, message] of cases) {
+        const res = await server.api('POST', `/subscriptions/cmd-1/${route}`, body);
+        expect(res.status).toBe(400);
+        expect(res.body.error.details).toEqual([{ field, message: expect.stringMatching(message) }]);
+      }
+      // well-formed, but nothing was paid yet
+      const nothing = await server.api('POST', '/subscriptions/cmd-1/refunds', { reason: 'goodwill' });
+      expect(nothing.status).toBe(409);
+      expect(nothing.body.error.message).toContain('no paid payment to refund');
     });
 
     it('updates the payment method, issuing a new billing key when a card is given', async () => {

@@ -264,7 +264,8 @@ type Action =
   | { kind: 'webhook'; copy: boolean }
   | { kind: 'forge' }
   | { kind: 'time'; ms: number }
-  | { kind: 'command'; command: OperatorCommand };
+  | { kind: 'command'; command: OperatorCommand }
+  | { kind: 'consent'; decision: 'granted' | 'declined' };
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('step' as const), lose: fc.boolean() }) },
@@ -275,6 +276,13 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('time' as const), ms: fc.integer({ min: 1000, max: 40 * DAY }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('consent' as const),
+      decision: fc.constantFrom('granted' as const, 'declined' as const),
+    }),
   },
   {
     weight: 2,
@@ -305,6 +313,8 @@ function simulate(actions: Action[]): string[] {
   let model = new SubscriptionModel(input({ dunning: { retry_delays: ['P1D', 'P3D'], final_action: 'unpaid' } }), now);
   /** amounts the customer agreed to, per merchant_uid, when the model asked for the charge */
   const agreed = new Map<string, number>();
+  /** amounts the customer consented to: the signup's, every decrease, every price rise granted */
+  const consented = new Set<number>([model.state.plan.amount]);
   let canceledAt: number | undefined;
   const violations: string[] = [];
 
@@ -334,6 +344,7 @@ function simulate(actions: Action[]): string[] {
           agreed.set(step.charge.merchant_uid, model.state.plan.amount);
           if (step.charge.amount !== model.state.plan.amount)
             violations.push(`registers ${step.charge.amount}, plan says ${model.state.plan.amount}`);
+          if (!consented.has(step.charge.amount)) violations.push(`registers ${step.charge.amount}, never consented`);
           if (action.lose) {
             iamport.inFlight.push(req); // the answer is lost and the request may land later
             model.registrationInterrupted();
@@ -346,6 +357,8 @@ function simulate(actions: Action[]): string[] {
           if (model.lookedUp(iamport.lookup(step.charge.merchant_uid), now).revoke) revoke();
         } else if (step.kind === 'revoke') {
           revoke();
+        } else if (step.kind === 'consent_due') {
+          model.consentDue(now);
         } else if (step.kind === 'period_end') {
           model.endAtPeriodEnd();
           canceledAt = now;
@@ -392,6 +405,32 @@ function simulate(actions: Action[]): string[] {
       case 'time':
         now += action.ms;
         break;
+      case 'consent': {
+        const change = model.state.price_change;
+        const command: OperatorCommand = {
+          command: 'consent',
+          args: {
+            change_id: change?.change_id ?? 'chg_0',
+            decision: action.decision,
+            channel: 'app',
+            at: new Date(now).toISOString(),
+          },
+        };
+        try {
+          model.validate(command, now);
+        } catch {
+          break;
+        }
+        const revoked = model.needsRevocation(command) ? revoke() : true;
+        try {
+          model.validate(command, now);
+          model.apply(command, now, now, revoked);
+        } catch {
+          break;
+        }
+        if (action.decision === 'granted' && change) consented.add(change.amount_after);
+        break;
+      }
       case 'command': {
         try {
           model.validate(action.command);
@@ -407,11 +446,14 @@ function simulate(actions: Action[]): string[] {
             break;
           }
         }
+        const planBefore = model.state.plan.amount;
         try {
           model.apply(action.command, now, now, revoked);
         } catch {
           break;
         }
+        const change = action.command.command === 'changePlan' ? action.command.args : undefined;
+        if (change?.amount !== undefined && change.amount <= planBefore) consented.add(change.amount);
         if (action.command.command === 'cancel' && !action.command.args?.at_period_end && revoked) canceledAt = now;
         break;
       }

@@ -1,5 +1,6 @@
 /** The hosted pages' building blocks, without a browser: sealed sessions, limits, card form, signature, templates. */
 import { readCardForm } from '../src/pages/card-form';
+import { trialConversionConsent } from '../src/pages/checkout-routes';
 import { describeIntervalIn, formatWon } from '../src/pages/format';
 import { MESSAGES } from '../src/pages/i18n';
 import { redactPagePath } from '../src/pages';
@@ -173,5 +174,16 @@ describe('words and paths', () => {
     expect(redactPagePath('/checkout/v1.abc')).toBe('/checkout/[session]');
     expect(redactPagePath('/portal/v1.abc/card')).toBe('/portal/[session]/card');
     expect(redactPagePath('/subscriptions/sub-1')).toBe('/subscriptions/sub-1');
+  });
+});
+
+describe('checkout: consent to a trial’s paid conversion', () => {
+  const now = Date.parse('2027-01-01T00:00:00.000Z');
+  it('counts the checkout’s consent tick for a trial ending within 30 days, not for a longer one', () => {
+    expect(trialConversionConsent(new Date(now + 14 * 86_400_000).toISOString(), now)).toEqual({
+      trial_conversion_consent: { granted_at: new Date(now).toISOString(), channel: 'checkout' },
+    });
+    expect(trialConversionConsent(new Date(now + 31 * 86_400_000).toISOString(), now)).toEqual({});
+    expect(trialConversionConsent(undefined, now)).toEqual({});
   });
 });

@@ -88,13 +88,13 @@ it('lets a registration attempt in flight finish before revoking, so the revoke 
   expect(billing.chargesOf(customer)).toEqual([]);
 });
 
-it('changes the plan at once while a registration is retrying: only the new amount is charged, once', async () => {
-  const { id, customer, merchantUid, dueAt } = await subscriptionStuckRegistering('chg', 4400, 15_000);
+it('lowers the price at once while a registration is retrying: only the new amount is charged, once', async () => {
+  const { id, customer, merchantUid, dueAt } = await subscriptionStuckRegistering('chg', 8800, 15_000);
 
   const sent = Date.now();
-  const changed = await billing.handleOf(id).executeUpdate(changePlan, { args: [{ amount: 8800 }] });
+  const changed = await billing.handleOf(id).executeUpdate(changePlan, { args: [{ amount: 4400 }] });
   expect(Date.now() - sent).toBeLessThan(PROMPT_MS);
-  expect(changed.pending_charge).toMatchObject({ amount: 8800 });
+  expect(changed.pending_charge).toMatchObject({ amount: 4400 });
   expect(changed.pending_charge!.merchant_uid).not.toBe(merchantUid);
   expect((await billing.stack.iamport.getSchedule(merchantUid)).schedule_status).toBe('revoked');
 
@@ -105,7 +105,7 @@ it('changes the plan at once while a registration is retrying: only the new amou
     (s) => s.totals.paid_count === 1,
     Math.max(dueAt - Date.now(), 0) + 60_000,
   );
-  expect(paid.recent_payments[0]).toMatchObject({ amount: 8800, merchant_uid: changed.pending_charge!.merchant_uid });
-  expect(billing.chargesOf(customer)).toEqual([expect.objectContaining({ amount: 8800, status: 'paid' })]);
+  expect(paid.recent_payments[0]).toMatchObject({ amount: 4400, merchant_uid: changed.pending_charge!.merchant_uid });
+  expect(billing.chargesOf(customer)).toEqual([expect.objectContaining({ amount: 4400, status: 'paid' })]);
   await billing.handleOf(id).executeUpdate(cancel, { args: [{}] });
 });

@@ -187,14 +187,14 @@ it('counts duplicated webhooks once', async () => {
   await billing.handleOf(id).executeUpdate(cancel, { args: [{}] });
 });
 
-it('re-registers a registered charge at the new amount when the plan changes, so iamport holds only the new one', async () => {
+it('re-registers a registered charge at the new amount when the price goes down, so iamport holds only the new one', async () => {
   const id = uniqueId('plan');
   const customer = await issueKey(billing.stack.iamport, `cust-${id}`);
   const startAt = inOneHour();
   await startSubscription(billing.stack.client, billing.stack.taskQueue, {
     subscription_id: id,
     customer_uid: customer,
-    plan: { name: 'Basic', amount: 5000, interval: 'P1M' },
+    plan: { name: 'Basic', amount: 15000, interval: 'P1M' },
     start_at: startAt,
   });
   const before = await waitForState(billing.stack.client, id, (s) => s.pending_charge?.registered === true);

@@ -58,6 +58,9 @@ export function validateCommand(state: SubscriptionState, command: OperatorComma
   if (state.status === 'canceled') throw conflict('the subscription is canceled');
   switch (command.command) {
     case 'cancel':
+      if (command.args?.refund !== undefined && !['none', 'prorated', 'full'].includes(command.args.refund)) {
+        throw invalid('refund must be "none", "prorated" or "full"');
+      }
       if (command.args?.at_period_end && state.status !== 'active' && state.status !== 'trialing') {
         throw conflict(`cancel at period end needs an active or trialing subscription (status is ${state.status})`);
       }
@@ -83,6 +86,45 @@ export function validateCommand(state: SubscriptionState, command: OperatorComma
       if (change.name !== undefined) validatePlanName(change.name);
       if (change.amount !== undefined) validateAmount(change.amount);
       if (change.interval !== undefined) validateInterval(change.interval);
+      if (change.amount !== undefined && change.amount > state.plan.amount) {
+        // A price rise waits for the customer's consent before the next charge (workflows/consent.ts).
+        if (state.status !== 'active' && state.status !== 'trialing') {
+          throw conflict(
+            `a price rise needs the customer's consent before the next charge, asked only of an active or trialing ` +
+              `subscription (status is ${state.status})`,
+          );
+        }
+        if (state.cancel_at_period_end) throw conflict('a cancellation is scheduled; undo it before raising the price');
+      }
+      return;
+    }
+    case 'refund': {
+      const args = command.args;
+      if (typeof args !== 'object' || args === null) throw invalid('the refund must be an object');
+      if (typeof args.reason !== 'string' || args.reason.trim() === '' || args.reason.length > 200) {
+        throw invalid('reason must be a non-empty string of at most 200 characters');
+      }
+      if (args.amount !== undefined && (!Number.isSafeInteger(args.amount) || args.amount <= 0)) {
+        throw invalid('amount must be a whole number of KRW greater than 0');
+      }
+      if (args.imp_uid !== undefined && (typeof args.imp_uid !== 'string' || !/^imp_[0-9]{1,28}$/.test(args.imp_uid))) {
+        throw invalid('imp_uid must be an iamport payment id such as imp_1234567890');
+      }
+      return;
+    }
+    case 'consent': {
+      const args = command.args;
+      if (typeof args !== 'object' || args === null) throw invalid('the consent must be an object');
+      if (typeof args.change_id !== 'string' || args.change_id === '') throw invalid('change_id is required');
+      if (args.decision !== 'granted' && args.decision !== 'declined') {
+        throw invalid('decision must be "granted" or "declined"');
+      }
+      if (typeof args.channel !== 'string' || !/^[A-Za-z0-9_.-]{1,40}$/.test(args.channel)) {
+        throw invalid('channel must be 1 to 40 letters, digits, "_", "." or "-" (e.g. portal, app, kakao)');
+      }
+      if (typeof args.at !== 'string' || Number.isNaN(Date.parse(args.at))) {
+        throw invalid('the consent time must be an ISO-8601 date-time');
+      }
       return;
     }
     case 'updatePaymentMethod':

@@ -50,6 +50,9 @@ export const registrations = proxyActivities<BillingActivities>({
 /** Revokes are the work of a command itself: never interrupted. */
 export const revokes = proxyActivities<BillingActivities>({ ...ACTIVITY_OPTIONS, heartbeatTimeout: '15 seconds' });
 
+/** Refunds are the work of a command too: never interrupted (the checksum makes a retry safe). */
+export const refunds = proxyActivities<BillingActivities>({ ...ACTIVITY_OPTIONS, heartbeatTimeout: '15 seconds' });
+
 export const OUTAGE_BACKOFF_MS = [60_000, 120_000, 300_000, 600_000, 1_800_000];
 
 export const INTERRUPTED = Symbol('interrupted');

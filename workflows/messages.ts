@@ -8,6 +8,33 @@ export const paymentNotification = defineSignal<[PaymentNotification]>('paymentN
 export interface CancelRequest {
   /** true: no further charge, ends when the paid period ends (can be undone until then) */
   at_period_end?: boolean;
+  /**
+   * With an immediate cancel: `prorated` refunds the unused whole days of the current paid period
+   * (workflows/proration.ts), `full` the latest paid charge in full; default `none`.
+   */
+  refund?: 'none' | 'prorated' | 'full';
+  /**
+   * Withdrawal (청약철회): the merchant states the latest charge's content is unused; it is refunded in full when
+   * the charge is at most 7 days old.
+   */
+  withdrawal?: boolean;
+  /** the refund's reason as iamport records it */
+  reason?: string;
+}
+/** A refund of one of the subscription's payments (default: the latest paid one, whatever is left of it). */
+export interface RefundRequest {
+  imp_uid?: string;
+  amount?: number;
+  reason: string;
+}
+/** The customer's answer to a price change's consent request. */
+export interface ConsentDecision {
+  change_id: string;
+  decision: 'granted' | 'declined';
+  /** where it was given: portal, app, kakao… */
+  channel: string;
+  /** when the customer gave it (ISO-8601) */
+  at: string;
 }
 export type PlanChange = Partial<Plan>;
 export interface PaymentMethodChange {
@@ -21,6 +48,8 @@ export const pause = defineUpdate<SubscriptionView, []>('pause');
 export const resume = defineUpdate<SubscriptionView, []>('resume');
 export const changePlan = defineUpdate<SubscriptionView, [PlanChange]>('changePlan');
 export const updatePaymentMethod = defineUpdate<SubscriptionView, [PaymentMethodChange]>('updatePaymentMethod');
+export const refund = defineUpdate<SubscriptionView, [RefundRequest]>('refund');
+export const consent = defineUpdate<SubscriptionView, [ConsentDecision]>('consent');
 /** After needs_attention that only an operator can clear: charge the period again under a new merchant_uid. */
 export const retry = defineUpdate<SubscriptionView, []>('retry');
 
@@ -35,7 +64,9 @@ export type OperatorCommand =
   | { command: 'resume' }
   | { command: 'changePlan'; args: PlanChange }
   | { command: 'updatePaymentMethod'; args: PaymentMethodChange }
-  | { command: 'retry' };
+  | { command: 'retry' }
+  | { command: 'refund'; args: RefundRequest }
+  | { command: 'consent'; args: ConsentDecision };
 export const operatorCommand = defineSignal<[OperatorCommand]>('operatorCommand');
 
 export const getState = defineQuery<SubscriptionView>('getState');

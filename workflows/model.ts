@@ -1,7 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { durationToMs } from './calendar';
 import { validateCommand } from './commands';
+import {
+  consentGate,
+  consentWindowMs,
+  newPriceChange,
+  onMissingConsent,
+  replan,
+  resolveChange,
+  undecided,
+} from './consent';
 import { REJECTION, type OperatorCommand } from './messages';
+import { planRefund, recordRefund, type RefundPlan, type RefundResult } from './refunds';
 import {
   advanceCycle,
   initialState,
@@ -15,12 +25,17 @@ import {
 import {
   DEFAULT_PAYMENT_RESULT_GRACE,
   DEFAULT_TIMEZONE,
+  MAX_CONSENT_WINDOW,
   RECENT_UPDATES_KEPT,
+  type Plan,
   type Attention,
   type PaymentNotification,
   type PaymentRecord,
   type PaymentSummary,
   type PendingCharge,
+  type PriceChange,
+  type RefundRecord,
+  type ConsentSettings,
   type SubscriptionInput,
   type SubscriptionState,
 } from './types';
@@ -44,8 +59,16 @@ export type Step =
   | { kind: 'await_result'; charge: PendingCharge; deadlineMs: number }
   /** no verified result by the deadline: ask iamport */
   | { kind: 'look_up'; charge: PendingCharge }
-  /** iamport holds a charge that must not run (a canceled subscription): take it back */
-  | { kind: 'revoke'; charge: PendingCharge };
+  /** iamport holds a charge that must not run (a canceled subscription, an amount waiting for consent): take it back */
+  | { kind: 'revoke'; charge: PendingCharge }
+  /** a price change's consent step is due: send its request, apply the missing-consent policy, or plan it again */
+  | { kind: 'consent_due' };
+
+/** What consentDue() did: each is an event point (consent.requested; the missing-consent outcome). */
+export type ConsentTransition =
+  | { kind: 'requested'; change: PriceChange }
+  | { kind: 'missing'; change: PriceChange }
+  | { kind: 'replanned'; change: PriceChange };
 
 /** What revokeCharge learned: taken back, already run (with its payment if iamport has one), or running now. */
 export type RevokeOutcome =
@@ -71,11 +94,15 @@ const UNVERIFIABLE_LOOKUPS = 3;
  * calls, no clock (every time comes in as an argument), so it is unit-tested without a server. The workflow
  * (workflows/subscription.ts) runs the loop, the waiting and the iamport calls around it.
  */
+/** The law's window (Decree art. 20-2): consent given earlier than this before the change does not count. */
+const MAX_CONSENT_WINDOW_FOR_LAW = MAX_CONSENT_WINDOW;
+
 export class SubscriptionModel {
   readonly state: SubscriptionState;
   private readonly createdAtMs: number;
   private readonly timeZone: string;
   private readonly graceMs: number;
+  private readonly consentSettings: ConsentSettings | undefined;
   /** set when a verified payment paid the cycle; the loop then continues as new */
   private cycleCompleted = false;
 
@@ -83,6 +110,7 @@ export class SubscriptionModel {
     this.createdAtMs = Date.parse(input.created_at);
     this.timeZone = input.timezone ?? DEFAULT_TIMEZONE;
     this.graceMs = durationToMs(input.payment_result_grace ?? DEFAULT_PAYMENT_RESULT_GRACE);
+    this.consentSettings = input.consent;
     if (input.state) {
       this.state = input.state;
     } else {
@@ -91,6 +119,7 @@ export class SubscriptionModel {
         this.state.pending_charge = this.charge(Date.parse(this.state.anchor_at), 0);
         this.state.next_charge_at = this.state.pending_charge.charge_at;
       }
+      if (input.consent && this.state.status === 'trialing') this.trialConversion(input.consent, nowMs);
     }
   }
 
@@ -121,6 +150,10 @@ export class SubscriptionModel {
     if (state.status === 'paused') return { kind: 'idle', why: 'resume' };
     if (state.status === 'unpaid') return { kind: 'idle', why: 'a new payment method' };
     if (!pending) return { kind: 'idle', why: 'a command' };
+    const gate = consentGate(state, nowMs);
+    if (gate.kind === 'take_back') return { kind: 'revoke', charge: pending };
+    if (gate.kind === 'due') return { kind: 'consent_due' };
+    if (gate.kind === 'wait') return { kind: 'wait', untilMs: gate.untilMs, why: gate.why };
     const dueMs = Date.parse(pending.charge_at);
     if (state.cancel_at_period_end && !mayBeHeldByIamport(pending)) {
       if (nowMs >= dueMs) return { kind: 'period_end' };
@@ -385,8 +418,10 @@ export class SubscriptionModel {
   // ---- commands ------------------------------------------------------------------------------------------------
 
   /** Throws an ApplicationFailure (InvalidRequest / InvalidState) when the command does not fit. */
-  validate(command: OperatorCommand): void {
+  validate(command: OperatorCommand, nowMs?: number): void {
     validateCommand(this.state, command);
+    if (nowMs !== undefined) this.refundFor(command, nowMs);
+    if (command.command === 'consent') this.validateConsent(command.args, nowMs);
   }
 
   /** Whether the pending charge must be taken back from iamport before the command can be applied. */
@@ -404,6 +439,13 @@ export class SubscriptionModel {
         );
       case 'updatePaymentMethod':
         return command.args.customer_uid !== pending.customer_uid;
+      case 'consent': {
+        // granted: the held charge's amount changes; declined (cancel policy): the held charge must not run
+        const change = this.state.price_change;
+        if (!change) return false;
+        if (command.args.decision === 'granted') return change.amount_after !== pending.amount;
+        return change.on_missing_consent === 'cancel';
+      }
       default:
         return false;
     }
@@ -461,15 +503,42 @@ export class SubscriptionModel {
       case 'changePlan': {
         const change = command.args;
         const pending = state.pending_charge;
-        if (change.interval !== undefined && change.interval !== state.plan.interval) {
-          // The next charge keeps its time; periods after it follow the new interval from there.
-          reanchor(state, pending ? Date.parse(pending.charge_at) : nowMs);
+        const waitingTrial = undecided(state.price_change) && state.price_change.kind === 'trial_conversion';
+        const rise = change.amount !== undefined && change.amount > state.plan.amount;
+        // The latest plan change wins over one still waiting for consent.
+        if (undecided(state.price_change)) resolveChange(state, 'superseded', 'superseded', acceptedAtMs);
+        if (rise || waitingTrial) {
+          // A price rise (or any change of a trial whose paid conversion waits for consent) waits for consent.
+          state.price_change = newPriceChange(state, {
+            kind: waitingTrial ? 'trial_conversion' : 'price_rise',
+            plan_after: { ...state.plan, ...stripUndefined(change) },
+            amount_before: waitingTrial ? 0 : state.plan.amount,
+            effective_at_ms: pending ? Date.parse(pending.charge_at) : nowMs,
+            now_ms: acceptedAtMs,
+            window_ms: consentWindowMs(this.consentSettings),
+            on_missing_consent: onMissingConsent(this.consentSettings),
+          });
+          return;
         }
-        state.plan = { ...state.plan, ...stripUndefined(change) };
-        // A charge iamport is running keeps its amount; the new one applies from the next charge.
-        if (pending && !mayBeHeldByIamport(pending)) pending.amount = state.plan.amount;
+        this.applyPlan(change, nowMs);
         return;
       }
+      case 'consent': {
+        const change = state.price_change!;
+        change.decided_at = new Date(Date.parse(command.args.at)).toISOString();
+        change.channel = command.args.channel;
+        if (command.args.decision === 'granted') {
+          // event point: consent.granted
+          this.applyPlan(change.plan_after, nowMs);
+          resolveChange(state, 'granted', 'applied', acceptedAtMs);
+        } else {
+          // event point: consent.declined (with the missing-consent outcome)
+          this.missingConsent('declined', acceptedAtMs);
+        }
+        return;
+      }
+      case 'refund':
+        return; // the workflow runs the refund (refundFor / refunded)
       case 'updatePaymentMethod': {
         state.customer_uid = command.args.customer_uid;
         const pending = state.pending_charge;
@@ -497,6 +566,137 @@ export class SubscriptionModel {
         state.next_charge_at = state.pending_charge.charge_at;
         return;
     }
+  }
+
+  /** A plan change that needs no consent (or has it): applies from the pending charge when iamport does not hold it. */
+  private applyPlan(change: Partial<Plan>, nowMs: number): void {
+    const state = this.state;
+    const pending = state.pending_charge;
+    if (change.interval !== undefined && change.interval !== state.plan.interval) {
+      // The next charge keeps its time; periods after it follow the new interval from there.
+      reanchor(state, pending ? Date.parse(pending.charge_at) : nowMs);
+    }
+    state.plan = { ...state.plan, ...stripUndefined(change) };
+    // A charge iamport is running keeps its amount; the new one applies from the next charge.
+    if (pending && !mayBeHeldByIamport(pending)) pending.amount = state.plan.amount;
+  }
+
+  // ---- consent (workflows/consent.ts) --------------------------------------------------------------------------
+
+  /** At signup: a trial's paid conversion needs consent unless the signup brought it. */
+  private trialConversion(settings: ConsentSettings, nowMs: number): void {
+    const state = this.state;
+    const pending = state.pending_charge;
+    if (!pending) return;
+    const change = newPriceChange(state, {
+      kind: 'trial_conversion',
+      plan_after: state.plan,
+      amount_before: 0,
+      effective_at_ms: Date.parse(pending.charge_at),
+      now_ms: nowMs,
+      window_ms: consentWindowMs(settings),
+      on_missing_consent: 'cancel',
+    });
+    state.price_change = change;
+    if (settings.trial_conversion) {
+      change.decided_at = settings.trial_conversion.granted_at;
+      change.channel = settings.trial_conversion.channel;
+      resolveChange(state, 'granted', 'applied', nowMs);
+    }
+  }
+
+  /** The consent step the loop was told is due (Step `consent_due`). */
+  consentDue(nowMs: number): ConsentTransition | undefined {
+    const state = this.state;
+    const change = state.price_change;
+    const pending = state.pending_charge;
+    if (!undecided(change) || !pending) return undefined;
+    const dueMs = Date.parse(pending.charge_at);
+    if (dueMs > Date.parse(change.effective_at)) {
+      replan(change, dueMs, nowMs, consentWindowMs(this.consentSettings));
+      return { kind: 'replanned', change };
+    }
+    if (nowMs >= Date.parse(change.effective_at)) {
+      return { kind: 'missing', change: this.missingConsent('missing', nowMs)! };
+    }
+    // event point: consent.requested (the change carries what the merchant must show)
+    change.status = 'requested';
+    change.requested_at = iso(nowMs);
+    return { kind: 'requested', change };
+  }
+
+  /** Declined, or no consent by the effective charge: the policy applies; the new amount is never charged. */
+  private missingConsent(status: 'declined' | 'missing', nowMs: number): PriceChange | undefined {
+    const state = this.state;
+    const change = state.price_change;
+    if (!change) return undefined;
+    if (change.on_missing_consent === 'keep_price') return resolveChange(state, status, 'kept_price', nowMs);
+    // Canceled at the end of the paid period: the effective charge (the period's end) never runs.
+    state.cancel_at_period_end = true;
+    state.next_charge_at = undefined;
+    return resolveChange(state, status, 'canceled_at_period_end', nowMs);
+  }
+
+  private validateConsent(args: { change_id: string; at: string }, nowMs: number | undefined): void {
+    const change = this.state.price_change;
+    const refuse = (type: string, message: string) => {
+      throw ApplicationFailure.create({ type, message, nonRetryable: true });
+    };
+    if (!undecided(change)) {
+      const decided = (this.state.consents ?? []).find((c) => c.change_id === args.change_id);
+      refuse(
+        REJECTION.conflict,
+        decided
+          ? `${args.change_id} is decided already (${decided.status}, ${decided.outcome})`
+          : `no price change ${args.change_id} waits for consent`,
+      );
+      return;
+    }
+    if (change.change_id !== args.change_id) {
+      refuse(REJECTION.conflict, `${args.change_id} is not the change waiting for consent (${change.change_id} is)`);
+    }
+    const atMs = Date.parse(args.at);
+    const earliest = Date.parse(change.effective_at) - durationToMs(MAX_CONSENT_WINDOW_FOR_LAW);
+    if (atMs < earliest) {
+      refuse(
+        REJECTION.invalid,
+        `consent to ${change.change_id} counts only within the 30 days before ${change.effective_at} ` +
+          `(from ${iso(earliest)}): ask the customer again`,
+      );
+    }
+    if (nowMs !== undefined && atMs > nowMs + 5 * 60_000) {
+      refuse(REJECTION.invalid, 'the consent time (at / granted_at) must not be in the future');
+    }
+  }
+
+  // ---- refunds (workflows/refunds.ts) --------------------------------------------------------------------------
+
+  /** The refund a command asks for (undefined: none); throws a refusal when it cannot be made. */
+  refundFor(command: OperatorCommand, atMs: number): RefundPlan | undefined {
+    return planRefund(this.state, command, atMs, this.timeZone);
+  }
+
+  /**
+   * iamport's answer to a refund. Event point: `payment.refunded` when refunded. A refused standalone refund fails
+   * its command (after recording what iamport says was refunded); with a cancel it is only recorded.
+   */
+  refunded(plan: RefundPlan, result: RefundResult, nowMs: number, failOnRefusal: boolean): RefundRecord {
+    const record = recordRefund(this.state, plan, result, nowMs);
+    if (result.outcome === 'refused') {
+      this.state.last_error = {
+        message: `refund of ${plan.amount} on ${plan.imp_uid} refused by iamport: ${result.reason}`,
+        type: 'RefundRefused',
+        at: iso(nowMs),
+      };
+      if (failOnRefusal) {
+        throw ApplicationFailure.create({
+          type: REJECTION.conflict,
+          message: `iamport refused the refund of ${plan.imp_uid}: ${result.reason}`,
+          nonRetryable: true,
+        });
+      }
+    }
+    return record;
   }
 
   // ---- updates seen --------------------------------------------------------------------------------------------

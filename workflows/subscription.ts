@@ -10,11 +10,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { INTERRUPTED, IamportCalls, reads, registrations, revokes } from './iamport-calls';
+import { INTERRUPTED, IamportCalls, reads, refunds, registrations, revokes } from './iamport-calls';
 import { subscriptionWorkflowV1 } from './legacy/subscription-v1';
 import type { SubscriptionInput as LegacyInput } from './legacy/types-v1';
 import * as messages from './messages';
 import { SubscriptionModel } from './model';
+import type { RefundPlan } from './refunds';
 import { CORE_VERSION } from './patches';
 import {
   CustomerUidKey,
@@ -96,7 +97,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
           });
         }
         if (updateId && model.updateApplied(updateId)) return;
-        model.validate(toCommand(...args));
+        model.validate(toCommand(...args), Date.now());
       },
     };
   }
@@ -111,6 +112,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       args,
     })),
     retry: commandUpdate(() => ({ command: 'retry' })),
+    refund: commandUpdate((args: messages.RefundRequest) => ({ command: 'refund', args })),
+    consent: commandUpdate((args: messages.ConsentDecision) => ({ command: 'consent', args })),
   };
   setHandler(messages.cancel, updates.cancel.handler, { validator: updates.cancel.validator });
   setHandler(messages.undoCancel, updates.undoCancel.handler, { validator: updates.undoCancel.validator });
@@ -121,6 +124,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     validator: updates.updatePaymentMethod.validator,
   });
   setHandler(messages.retry, updates.retry.handler, { validator: updates.retry.validator });
+  setHandler(messages.refund, updates.refund.handler, { validator: updates.refund.validator });
+  setHandler(messages.consent, updates.consent.handler, { validator: updates.consent.validator });
 
   // ---- operator visibility ---------------------------------------------------------------------------------------
   const initial = workflowInfo().typedSearchAttributes;
@@ -193,6 +198,10 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         continue;
       case 'revoke':
         await revokePending();
+        continue;
+      case 'consent_due':
+        // event point: consent.requested / the missing-consent outcome (ConsentTransition)
+        model.consentDue(Date.now());
         continue;
     }
     break;
@@ -303,13 +312,24 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     while (commands.length > 0) {
       const queued = commands.shift()!;
       try {
-        model.validate(queued.command); // the state may have moved since the validator ran
+        model.validate(queued.command, queued.acceptedAtMs); // the state may have moved since the validator ran
         let revoked = true;
         if (model.needsRevocation(queued.command)) {
           revoked = await revokePending();
-          model.validate(queued.command); // a payment settled by the revoke may have moved the state again
+          model.validate(queued.command, queued.acceptedAtMs); // a payment settled by the revoke may have moved it
+        }
+        // Planned before the command changes the state (a cancel's prorated refund is of the period it ends).
+        const refund = model.refundFor(queued.command, queued.acceptedAtMs);
+        if (refund && !revoked) {
+          // iamport is charging right now: the refund would miss that payment; the caller tries again in a minute.
+          throw ApplicationFailure.create({
+            type: messages.REJECTION.conflict,
+            message: 'iamport is executing the pending charge right now; try the refund again in a minute',
+            nonRetryable: true,
+          });
         }
         model.apply(queued.command, queued.acceptedAtMs, Date.now(), revoked);
+        if (refund) await runRefund(refund, queued.command.command === 'refund');
       } catch (error) {
         queued.error = asRefusal(error);
         if (queued.fromSignal) {
@@ -322,6 +342,21 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       queued.done = true;
       publish();
     }
+  }
+
+  /** A refund through iamport, durable and ordered with the charges (event point: payment.refunded). */
+  async function runRefund(plan: RefundPlan, failOnRefusal: boolean): Promise<void> {
+    waitingFor(`refunding ${plan.amount} of ${plan.imp_uid}`);
+    const result = await calls.retrying('refunding a payment', () =>
+      refunds.refundPayment({
+        imp_uid: plan.imp_uid,
+        amount: plan.amount,
+        checksum: plan.checksum,
+        reason: plan.reason,
+      }),
+    );
+    // retrying() without an interrupt condition never answers INTERRUPTED.
+    if (result !== INTERRUPTED) model.refunded(plan, result, Date.now(), failOnRefusal);
   }
 
   // ---- continue-as-new -------------------------------------------------------------------------------------------

@@ -79,6 +79,26 @@ export interface PaymentRecord {
   fail_reason?: string;
   /** how the result was learned: the webhook, a lookup after the grace period, or iamport's answer to a revoke */
   via: 'webhook' | 'lookup' | 'registration' | 'revoke';
+  /** refunded so far through this system (iamport's cancel_amount as last seen); absent = none */
+  refunded_amount?: number;
+  /** the refunds of this payment, oldest first (workflows/refunds.ts) */
+  refunds?: RefundRecord[];
+}
+
+/** One refund of a payment, through iamport's /payments/cancel (workflows/refunds.ts). */
+export interface RefundRecord {
+  amount: number;
+  /** `refunded`: iamport refunded it; `refused`: iamport refused it (reason), nothing was refunded */
+  status: 'refunded' | 'refused';
+  /** why: the merchant's reason, or what the cancel asked for */
+  kind: 'requested' | 'prorated' | 'full' | 'withdrawal';
+  reason: string;
+  /** when the request was accepted */
+  at: string;
+  refused_reason?: string;
+  /** for a prorated refund: unused whole days / days in the period */
+  unused_days?: number;
+  period_days?: number;
 }
 
 export interface Period {
@@ -96,6 +116,8 @@ export interface SubscriptionTotals {
   duplicate_notifications: number;
   /** results learned by looking the schedule up because no webhook came */
   reconciliations: number;
+  /** refunded through this system, in KRW (absent: none) */
+  refunded_amount?: number;
 }
 
 export interface LastError {
@@ -156,6 +178,61 @@ export interface SubscriptionState {
   attention?: Attention;
   /** the newest updates applied, newest first (at most RECENT_UPDATES_KEPT) */
   recent_updates?: AppliedUpdate[];
+  /** a price rise (or a trial's paid conversion) waiting for the customer's consent (workflows/consent.ts) */
+  price_change?: PriceChange;
+  /** price changes decided (granted, declined, missing, superseded), newest first, at most CONSENTS_KEPT */
+  consents?: PriceChange[];
+  /** how many price changes were created; numbers change ids */
+  price_change_count?: number;
+}
+
+export type OnMissingConsent = 'cancel' | 'keep_price';
+export type ConsentChannel = string;
+
+/**
+ * A change of the charged amount that needs the customer's consent (E-Commerce Act art. 13(6), Enforcement Decree
+ * art. 20-2): a price rise, or a free trial turning into paid billing. Its consent request is "sent" (status
+ * `requested`, an event point) CONSENT_WINDOW before the charge at the new amount, never earlier.
+ */
+export interface PriceChange {
+  change_id: string;
+  kind: 'price_rise' | 'trial_conversion';
+  /** scheduled: the request is not due yet; requested: asked, waiting; then granted / declined / missing / superseded */
+  status: 'scheduled' | 'requested' | 'granted' | 'declined' | 'missing' | 'superseded';
+  plan_before: Plan;
+  /** amount charged before (0 for a trial) */
+  amount_before: number;
+  plan_after: Plan;
+  amount_after: number;
+  /** the first charge at the new amount */
+  effective_at: string;
+  /** when the consent request is due: max(created_at, effective_at - CONSENT_WINDOW) */
+  request_at: string;
+  created_at: string;
+  requested_at?: string;
+  /** when the customer consented or declined (as the merchant or the portal reports it) */
+  decided_at?: string;
+  channel?: ConsentChannel;
+  /** what the subscription does without consent by effective_at */
+  on_missing_consent: OnMissingConsent;
+  /** what happened: the new amount applies; canceled at the end of the paid period; the old price kept */
+  outcome?: 'applied' | 'canceled_at_period_end' | 'kept_price' | 'superseded';
+  resolved_at?: string;
+}
+
+/** How a signup records consent it already has (a trial's paid conversion consented at signup). */
+export interface ConsentGrant {
+  granted_at: string;
+  channel: ConsentChannel;
+}
+
+/** Korean consent rules of a subscription (absent in runs started before them: price rises still need consent). */
+export interface ConsentSettings {
+  /** ISO-8601 duration, at most P30D: how long before the charge at the new amount the consent request goes out */
+  window: string;
+  on_missing_consent: OnMissingConsent;
+  /** the trial's paid conversion, consented at signup; without it a trial ends unless the customer consents */
+  trial_conversion?: ConsentGrant;
 }
 
 /** What starts a subscription. */
@@ -182,6 +259,8 @@ export interface SubscriptionInput {
   history_limit?: number;
   /** webhooks received but not handled when the previous run continued as new */
   notifications?: PaymentNotification[];
+  /** consent rules (workflows/consent.ts); set by every signup through SubscriptionClient */
+  consent?: ConsentSettings;
 }
 
 export const RECENT_PAYMENTS_KEPT = 12;
@@ -189,6 +268,9 @@ export const RECENT_UPDATES_KEPT = 20;
 export const DEFAULT_DUNNING: DunningPolicy = { retry_delays: ['P1D', 'P3D', 'P5D', 'P7D'], final_action: 'cancel' };
 export const DEFAULT_PAYMENT_RESULT_GRACE = 'PT15M';
 export const DEFAULT_TIMEZONE = 'Asia/Seoul';
+/** Decree art. 20-2: consent is obtained within the 30 days before the increase; default and maximum window. */
+export const MAX_CONSENT_WINDOW = 'P30D';
+export const CONSENTS_KEPT = 10;
 
 /** A payment as the verifying activity reports it: only what the workflow needs to decide, no card data. */
 export interface PaymentSummary {

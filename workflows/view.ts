@@ -5,6 +5,7 @@ import type {
   PaymentRecord,
   Period,
   Plan,
+  PriceChange,
   SubscriptionState,
   SubscriptionStatus,
   SubscriptionTotals,
@@ -50,6 +51,10 @@ export interface SubscriptionView {
   /** why charging has stopped, while status is needs_attention */
   attention?: { reason: string; since: string };
   waiting_for: string;
+  /** a price rise or a trial's paid conversion waiting for the customer's consent (README: Korean rules) */
+  price_change?: PriceChange;
+  /** price changes decided, newest first */
+  consents?: PriceChange[];
 }
 
 export function toView(state: SubscriptionState): SubscriptionView {
@@ -81,10 +86,19 @@ export function toView(state: SubscriptionState): SubscriptionView {
     cancel_at_period_end: state.cancel_at_period_end,
     canceled_at: state.canceled_at,
     paused_at: state.paused_at,
-    recent_payments: state.recent_payments.map((p) => ({ ...p })),
+    recent_payments: state.recent_payments.map((p) => ({
+      ...p,
+      ...(p.refunds ? { refunds: p.refunds.map((r) => ({ ...r })) } : {}),
+    })),
     totals: { ...state.totals },
     last_error: state.last_error ? { ...state.last_error } : undefined,
     attention: state.attention ? { reason: state.attention.reason, since: state.attention.since } : undefined,
     waiting_for: state.waiting_for,
+    ...(state.price_change ? { price_change: copyChange(state.price_change) } : {}),
+    ...(state.consents?.length ? { consents: state.consents.map(copyChange) } : {}),
   };
+}
+
+function copyChange(change: PriceChange): PriceChange {
+  return { ...change, plan_before: { ...change.plan_before }, plan_after: { ...change.plan_after } };
 }

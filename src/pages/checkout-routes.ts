@@ -139,9 +139,11 @@ export function registerCheckoutRoutes(pages: PagesContext): void {
       });
       let started;
       try {
+        const times = startTimes(signup, pages.now());
         started = await pages.subscriptions.start({
-          ...startTimes(signup, pages.now()),
+          ...times,
           subscription_id: session.subscription_id,
+          ...trialConversionConsent(times.trial_end, pages.now()),
         });
       } catch (error) {
         if (error instanceof SubscriptionError && error.code === 'already_exists') throw sessionRefused('used');
@@ -159,6 +161,16 @@ export function registerCheckoutRoutes(pages: PagesContext): void {
       ctx.redirect(successRedirectUrl(session.success_url, pages.apiToken, session.id, started.subscription_id));
     });
   });
+}
+
+/**
+ * The checkout page shows the trial's end, the price, the interval and how to cancel, and the customer ticks the
+ * consent box and enters the card on it: that is consent to the paid conversion when the trial ends within the 30
+ * days in which the law counts it (Decree art. 20-2). A longer trial asks again 30 days before its end.
+ */
+export function trialConversionConsent(trialEnd: string | undefined, nowMs: number) {
+  if (!trialEnd || Date.parse(trialEnd) - nowMs > 30 * 86_400_000) return {};
+  return { trial_conversion_consent: { granted_at: new Date(nowMs).toISOString(), channel: 'checkout' } };
 }
 
 /** A start time or trial end that has passed while the customer filled the form is dropped: it starts now. */

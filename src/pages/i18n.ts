@@ -85,7 +85,25 @@ const ko = {
   cancelAtEndExplain: (end: string) =>
     `${end}까지 지금처럼 이용할 수 있고, 그 뒤로는 결제되지 않습니다. 그 전까지는 해지를 철회할 수 있습니다.`,
   cancelNowExplain:
-    '구독이 바로 끝나고 이후 결제는 모두 취소됩니다. 이미 결제된 금액은 자동으로 환불되지 않습니다. 해지 후에는 되돌릴 수 없습니다.',
+    '구독이 바로 끝나고 이후 결제는 모두 취소됩니다. 이용 기간 중 사용하지 않은 날만큼 일할 계산해 환불합니다. 해지 후에는 되돌릴 수 없습니다.',
+  refundPreview: (amount: string, unused: number, days: number) =>
+    `환불 예정 금액: ${amount} (이용 기간 ${days}일 중 사용하지 않은 ${unused}일, 일할 계산)`,
+  refundNone: '환불될 금액이 없습니다.',
+  consentPending: (date: string) => `가격 변경에 대한 동의가 필요합니다. ${date} 결제부터 적용됩니다.`,
+  consentLink: '가격 변경 확인하기',
+  consentTitle: '가격 변경 동의',
+  consentWhatRise: (before: string, after: string) => `${before}에서 ${after}(으)로 구독 가격이 오릅니다.`,
+  consentWhatTrial: (plan: string) => `무료 체험이 끝나면 ${plan} 유료 정기결제로 전환됩니다.`,
+  consentWhen: '적용일',
+  consentBefore: '현재 가격',
+  consentAfter: '변경 후 가격',
+  consentCard: '결제 수단',
+  consentIfNotCancel: (date: string) => `동의하지 않으면 ${date}에 구독이 해지되고, 그 뒤로는 결제되지 않습니다.`,
+  consentIfNotKeep: '동의하지 않으면 지금 가격으로 계속 결제됩니다.',
+  consentHowToCancel:
+    '언제든지 이 구독 관리 페이지에서 온라인으로 해지할 수 있습니다. 지금 해지하면 사용하지 않은 날만큼 일할 계산해 환불합니다.',
+  consentGrant: '가격 변경에 동의합니다',
+  consentDecline: '동의하지 않습니다',
   confirmCancelTitle: '구독 해지 확인',
   confirmCancel: '해지하기',
   keepSubscription: '해지하지 않고 돌아가기',
@@ -99,6 +117,8 @@ const ko = {
     cancel_scheduled: '이용 기간이 끝나면 해지되도록 예약했습니다.',
     resumed: '구독을 다시 시작했습니다.',
     cancel_undone: '해지 예약을 취소했습니다.',
+    consent_granted: '가격 변경에 동의했습니다.',
+    consent_declined: '가격 변경에 동의하지 않았습니다.',
   } as Record<string, string>,
   refused: '요청을 처리할 수 없습니다',
   refusedBecause: (reason: string) => `이 작업은 지금 할 수 없습니다. (${reason})`,
@@ -185,7 +205,27 @@ const en: Messages = {
   cancelAtEndExplain: (end: string) =>
     `You keep your subscription until ${end}; nothing is charged after that. You can undo this until then.`,
   cancelNowExplain:
-    'The subscription ends immediately and no further charge is made. Amounts already paid are not refunded automatically. This cannot be undone.',
+    'The subscription ends immediately and no further charge is made. The unused days of the paid period are refunded pro rata. This cannot be undone.',
+  refundPreview: (amount: string, unused: number, days: number) =>
+    `You will be refunded ${amount} (${unused} unused of the period's ${days} days, pro rata).`,
+  refundNone: 'Nothing is left to refund.',
+  consentPending: (date: string) => `A price change needs your consent. It applies from the charge on ${date}.`,
+  consentLink: 'Review the price change',
+  consentTitle: 'Consent to the price change',
+  consentWhatRise: (before: string, after: string) =>
+    `The price of your subscription goes up from ${before} to ${after}.`,
+  consentWhatTrial: (plan: string) => `When your free trial ends, it turns into a paid ${plan} subscription.`,
+  consentWhen: 'From',
+  consentBefore: 'Price now',
+  consentAfter: 'New price',
+  consentCard: 'Payment card',
+  consentIfNotCancel: (date: string) =>
+    `If you do not agree, your subscription ends on ${date} and nothing is charged after that.`,
+  consentIfNotKeep: 'If you do not agree, you keep being charged the current price.',
+  consentHowToCancel:
+    'You can cancel online on this page at any time. Cancelling now refunds the unused days of the paid period pro rata.',
+  consentGrant: 'I agree to the new price',
+  consentDecline: 'I do not agree',
   confirmCancelTitle: 'Confirm cancellation',
   confirmCancel: 'Cancel subscription',
   keepSubscription: 'Keep my subscription',
@@ -199,6 +239,8 @@ const en: Messages = {
     cancel_scheduled: 'Your subscription will cancel at the end of the period.',
     resumed: 'Your subscription was resumed.',
     cancel_undone: 'The cancellation was undone.',
+    consent_granted: 'You agreed to the new price.',
+    consent_declined: 'You did not agree to the new price.',
   },
   refused: 'The request could not be carried out',
   refusedBecause: (reason: string) => `This cannot be done now (${reason}).`,

@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import { BillingKeyError, issueBillingKey } from '../billing-key';
 import { SubscriptionError } from '../client-errors';
+import { planRefund } from '../../workflows/refunds';
 import type { SubscriptionView } from '../../workflows/view';
 import { cardFieldViews, readCardForm, type CardField } from './card-form';
 import { describeIntervalIn, formatDate, formatDay, formatWon } from './format';
@@ -33,6 +34,7 @@ export function registerPortalRoutes(pages: PagesContext): void {
     cancel: `/portal/${token}/cancel`,
     resume: `/portal/${token}/resume`,
     undoCancel: `/portal/${token}/undo-cancel`,
+    consent: `/portal/${token}/consent`,
   });
 
   async function renderPortal(
@@ -71,6 +73,8 @@ export function registerPortalRoutes(pages: PagesContext): void {
             : m.nextChargeNone,
         cancelScheduled: live && state.cancel_at_period_end ? m.cancelScheduled(formatDate(periodEnd, lang)) : '',
         cancelScheduledFlag: state.cancel_at_period_end,
+        consentPending:
+          live && pendingChange(state) ? m.consentPending(formatDate(state.price_change!.effective_at, lang)) : '',
         payments: state.recent_payments.map((payment) => ({
           at: formatDay(payment.at, lang),
           amount: formatWon(payment.amount, lang),
@@ -87,6 +91,7 @@ export function registerPortalRoutes(pages: PagesContext): void {
           undoCancel: page.href(link.undoCancel),
           cancelAtEnd: page.href(link.cancel, { when: 'period_end' }),
           cancelNow: page.href(link.cancel, { when: 'now' }),
+          consent: page.href(link.consent),
         },
         returnUrl: session.return_url,
       },
@@ -220,9 +225,25 @@ export function registerPortalRoutes(pages: PagesContext): void {
     const when = parseWhen(ctx.query.when);
     if (!when) throw new PageError(400, () => m.sessionInvalid);
     const state = await requireLive(pages, session);
+    // The refund a cancel now makes, computed as the workflow will (workflows/refunds.ts) at this moment.
+    const refund =
+      when === 'now'
+        ? planRefund(
+            state,
+            { command: 'cancel', args: { refund: 'prorated' } },
+            pages.now(),
+            pages.subscriptions.timezone,
+          )
+        : undefined;
     page.render('confirmCancel', m.confirmCancelTitle, {
       heading: when === 'now' ? m.cancelNow : m.cancelAtEnd,
       explanation: when === 'now' ? m.cancelNowExplain : m.cancelAtEndExplain(formatDate(periodEndOf(state), lang)),
+      refund:
+        when !== 'now'
+          ? undefined
+          : refund
+            ? m.refundPreview(formatWon(refund.amount, lang), refund.unused_days ?? 0, refund.period_days ?? 0)
+            : m.refundNone,
       when,
       action: page.href(paths(token).cancel),
       csrf: pages.csrf.tokenFor(ctx, session.id),
@@ -234,8 +255,71 @@ export function registerPortalRoutes(pages: PagesContext): void {
     const when = parseWhen(((ctx.request as { body?: Record<string, unknown> }).body ?? {}).when);
     if (!when) throw new PageError(400, (m) => m.sessionInvalid);
     await act(ctx, when === 'now' ? 'canceled' : 'cancel_scheduled', async (_page, _token, session) => {
-      await pages.subscriptions.cancel(session.subscription_id, { at_period_end: when === 'period_end' });
+      // Cancelling now refunds the unused days pro rata (FSC card-merchant terms, 2021-11-18).
+      await pages.subscriptions.cancel(
+        session.subscription_id,
+        when === 'period_end' ? { at_period_end: true } : { refund: 'prorated' },
+      );
       ctx.state.logger.info('canceled from the portal', { subscription_id: session.subscription_id, when });
+      return true;
+    });
+  });
+
+  // ---- consent to a price change (E-Commerce Act art. 13(6)): what, when, both prices, the card, how to cancel ----
+  router.get('/portal/:token/consent', html, async (ctx) => {
+    const page = pageOf(ctx);
+    const { m, lang } = page;
+    const { token, session } = open(ctx);
+    const state = await requireLive(pages, session);
+    const change = pendingChange(state);
+    if (!change) {
+      ctx.status = 303;
+      ctx.redirect(page.href(paths(token).home));
+      return;
+    }
+    const card = await pages.iamport.getBillingKey(state.customer_uid).then(
+      (key) => [key.card_name, key.card_number].filter(Boolean).join(' '),
+      () => '–',
+    );
+    const before = formatWon(change.amount_before, lang);
+    const after = formatWon(change.amount_after, lang);
+    const interval = describeIntervalIn(change.plan_after.interval, lang);
+    page.render('consent', m.consentTitle, {
+      what:
+        change.kind === 'trial_conversion'
+          ? m.consentWhatTrial(change.plan_after.name)
+          : m.consentWhatRise(before, after),
+      when: formatDate(change.effective_at, lang),
+      before:
+        change.kind === 'trial_conversion'
+          ? before
+          : `${before} · ${describeIntervalIn(change.plan_before.interval, lang)}`,
+      after: `${after} · ${interval}`,
+      card,
+      ifNot:
+        change.on_missing_consent === 'keep_price'
+          ? m.consentIfNotKeep
+          : m.consentIfNotCancel(formatDate(change.effective_at, lang)),
+      changeId: change.change_id,
+      action: page.href(paths(token).consent),
+      csrf: pages.csrf.tokenFor(ctx, session.id),
+      backUrl: page.href(paths(token).home),
+    });
+  });
+
+  router.post('/portal/:token/consent', html, form, async (ctx) => {
+    const body = (ctx.request as { body?: Record<string, unknown> }).body ?? {};
+    const decision = body.decision === 'granted' || body.decision === 'declined' ? body.decision : undefined;
+    const changeId = typeof body.change_id === 'string' ? body.change_id : undefined;
+    if (!decision || !changeId) throw new PageError(400, (m) => m.sessionInvalid);
+    await act(ctx, decision === 'granted' ? 'consent_granted' : 'consent_declined', async (_page, _token, session) => {
+      await pages.subscriptions.consent(session.subscription_id, {
+        change_id: changeId,
+        decision,
+        channel: 'portal',
+        at: new Date(pages.now()).toISOString(),
+      });
+      ctx.state.logger.info('consent from the portal', { subscription_id: session.subscription_id, decision });
       return true;
     });
   });
@@ -261,6 +345,15 @@ async function requireLive(pages: PagesContext, session: PortalSession): Promise
     throw new SubscriptionError('conflict', 'the subscription is canceled');
   }
   return state;
+}
+
+/**
+ * A price change whose consent request went out (CONSENT_WINDOW before its charge): the law counts consent only
+ * within the 30 days before the change, so the portal asks no earlier than the request.
+ */
+function pendingChange(state: SubscriptionView) {
+  const change = state.price_change;
+  return change?.status === 'requested' ? change : undefined;
 }
 
 /** Where a cancel at period end takes effect: the end of the paid period, else the trial's end or the next charge. */

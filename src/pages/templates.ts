@@ -91,6 +91,8 @@ const portal = hbs.compile(`<h1>{{m.portalTitle}}</h1>
     <div><dt>{{m.nextCharge}}</dt><dd>{{nextCharge}}</dd></div>
   </dl>
   {{#if cancelScheduled}}<p class="warning">{{cancelScheduled}}</p>{{/if}}
+  {{#if consentPending}}<p class="warning">{{consentPending}}</p>
+  <p><a class="button" href="{{links.consent}}">{{m.consentLink}}</a></p>{{/if}}
 </section>
 <section aria-labelledby="history-h">
   <h2 id="history-h">{{m.history}}</h2>
@@ -138,6 +140,7 @@ const confirmCancel = hbs.compile(`<h1>{{m.confirmCancelTitle}}</h1>
 <section class="card">
   <h2>{{heading}}</h2>
   <p>{{explanation}}</p>
+  {{#if refund}}<p class="warning" id="refund-preview">{{refund}}</p>{{/if}}
 </section>
 <form method="post" action="{{action}}">
   <input type="hidden" name="csrf" value="{{csrf}}">
@@ -145,6 +148,28 @@ const confirmCancel = hbs.compile(`<h1>{{m.confirmCancelTitle}}</h1>
   <button type="submit" class="danger">{{m.confirmCancel}}</button>
 </form>
 <p class="secondary"><a href="{{backUrl}}">{{m.keepSubscription}}</a></p>
+`);
+
+const consent = hbs.compile(`<h1>{{m.consentTitle}}</h1>
+{{> alert}}
+<section class="card" aria-labelledby="consent-what">
+  <h2 id="consent-what">{{what}}</h2>
+  <dl class="facts">
+    <div><dt>{{m.consentWhen}}</dt><dd>{{when}}</dd></div>
+    <div><dt>{{m.consentBefore}}</dt><dd>{{before}}</dd></div>
+    <div><dt>{{m.consentAfter}}</dt><dd>{{after}}</dd></div>
+    <div><dt>{{m.consentCard}}</dt><dd>{{card}}</dd></div>
+  </dl>
+  <p>{{ifNot}}</p>
+  <p>{{m.consentHowToCancel}}</p>
+</section>
+<form method="post" action="{{action}}">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <input type="hidden" name="change_id" value="{{changeId}}">
+  <button type="submit" name="decision" value="granted">{{m.consentGrant}}</button>
+  <button type="submit" name="decision" value="declined" class="secondary-button">{{m.consentDecline}}</button>
+</form>
+<p class="secondary"><a href="{{backUrl}}">{{m.back}}</a></p>
 `);
 
 const changeCard = hbs.compile(`<h1>{{m.changeCardTitle}}</h1>
@@ -167,7 +192,7 @@ const message = hbs.compile(`<h1>{{heading}}</h1>
 {{#if backUrl}}<p class="secondary"><a href="{{backUrl}}">{{m.back}}</a></p>{{/if}}
 `);
 
-export const TEMPLATES = { checkout, portal, confirmCancel, changeCard, message };
+export const TEMPLATES = { checkout, portal, confirmCancel, consent, changeCard, message };
 export type TemplateName = keyof typeof TEMPLATES;
 
 export interface PageFrame {

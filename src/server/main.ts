@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     timezone: config.billing.timezone,
     paymentResultGrace: config.billing.paymentResultGrace,
+    consentWindow: config.billing.consentWindow,
     iamportMode: config.iamport.mode,
   });
   const iamport = createIamportClient({

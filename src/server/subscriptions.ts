@@ -8,7 +8,14 @@ import type { AppContext, AppMiddleware, RequestState } from './context';
 import { HttpError, invalidRequest, notFound } from './errors';
 import { idempotencyKey } from './idempotency-key';
 import { paymentMethodSchema, signupSchema } from './schemas';
-import { cancelRequestSchema, planChangeSchema, strictObject, subscriptionIdSchema } from '../subscription-requests';
+import {
+  cancelRequestSchema,
+  consentRequestSchema,
+  planChangeSchema,
+  refundRequestSchema,
+  strictObject,
+  subscriptionIdSchema,
+} from '../subscription-requests';
 
 export interface SubscriptionRoutesOptions {
   /** runs first on every route, before any body is read (bearer-token authentication) */
@@ -83,6 +90,27 @@ export function subscriptionRoutes({
     const id = subscriptionIdOf(ctx);
     const args = parseWith(cancelRequestSchema, ctx.request.body);
     ctx.body = await subscriptions.cancel(id, args, { updateId: updateIdOf(ctx, `cancel ${id}`, args) });
+  });
+
+  router.post('/subscriptions/:id/refunds', auth, key, json, async (ctx) => {
+    const id = subscriptionIdOf(ctx);
+    const args = parseWith(refundRequestSchema, ctx.request.body);
+    ctx.body = await subscriptions.refund(id, args, { updateId: updateIdOf(ctx, `refunds ${id}`, args) });
+  });
+
+  router.post('/subscriptions/:id/consents', auth, key, json, async (ctx) => {
+    const id = subscriptionIdOf(ctx);
+    const body = parseWith(consentRequestSchema, ctx.request.body);
+    if (Date.parse(body.granted_at ?? body.declined_at!) > now() + 5 * 60_000) {
+      throw invalidRequest(`${body.granted_at ? 'granted_at' : 'declined_at'}: must not be in the future`);
+    }
+    const decision = {
+      change_id: body.change_id,
+      decision: body.granted_at ? ('granted' as const) : ('declined' as const),
+      channel: body.channel,
+      at: body.granted_at ?? body.declined_at!,
+    };
+    ctx.body = await subscriptions.consent(id, decision, { updateId: updateIdOf(ctx, `consents ${id}`, body) });
   });
 
   // Commands without arguments: the body must be empty (or {}), so a misspelt field is refused, not ignored.
