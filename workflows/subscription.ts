@@ -15,6 +15,7 @@ import { subscriptionWorkflowV1 } from './legacy/subscription-v1';
 import type { SubscriptionInput as LegacyInput } from './legacy/types-v1';
 import * as messages from './messages';
 import { SubscriptionModel } from './model';
+import { SpinGuard } from './spin-guard';
 import type { RefundPlan } from './refunds';
 import { CORE_VERSION } from './patches';
 import {
@@ -32,6 +33,8 @@ import type { SubscriptionView } from './view';
 
 /** Continue-as-new past this many events even if Temporal has not suggested it yet. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
+/** How long a loop caught going round without waiting sleeps before it looks again. */
+const SPIN_PAUSE_MS = 10 * 60_000;
 
 interface QueuedCommand {
   command: messages.OperatorCommand;
@@ -62,6 +65,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   /** webhooks not handled yet; carried across continue-as-new */
   const notifications: PaymentNotification[] = [...(input.notifications ?? [])];
   const calls = new IamportCalls(model, waitingFor, publish);
+  const spinGuard = new SpinGuard();
 
   // ---- messages --------------------------------------------------------------------------------------------------
   setHandler(messages.getState, () => model.view());
@@ -164,6 +168,15 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     }
     if (historyIsLong()) await continueAsNew();
     const step = model.nextStep(Date.now());
+    if (spinGuard.turn(Date.now())) {
+      // A bug, not an iamport answer: stop charging, show it, and look again later instead of spinning.
+      model.enterAttention('unexpected', `the billing loop made no progress at step ${step.kind}`, Date.now());
+      publish();
+      waitingFor(`an operator: the billing loop made no progress at step ${step.kind}`);
+      await condition(commandWaiting, SPIN_PAUSE_MS);
+      spinGuard.reset();
+      continue;
+    }
     // A new cycle's run starts with its search attributes set: a happy cycle needs no separate upsert.
     if (step.kind !== 'next_cycle') publish();
     switch (step.kind) {
