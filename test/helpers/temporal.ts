@@ -18,15 +18,17 @@ export async function startDevServer(
   } = {},
 ): Promise<TestWorkflowEnvironment> {
   const { devServer } = readTemporalBinaries();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: devServer },
-      searchAttributes: options.searchAttributes,
-      extraArgs: options.extraArgs,
-      port: options.port,
-      dbFilename: options.dbFilename,
-    },
-  });
+  return startingPatiently(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: devServer },
+        searchAttributes: options.searchAttributes,
+        extraArgs: options.extraArgs,
+        port: options.port,
+        dbFilename: options.dbFilename,
+      },
+    }),
+  );
 }
 
 /**
@@ -37,9 +39,11 @@ export async function startTimeSkippingServer(
   options: { searchAttributes?: SearchAttributeKey<SearchAttributeType>[] } = {},
 ): Promise<TestWorkflowEnvironment> {
   const { testServer } = readTemporalBinaries();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServer } },
-  });
+  const env = await startingPatiently(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: testServer } },
+    }),
+  );
   if (options.searchAttributes?.length) {
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
@@ -60,3 +64,21 @@ const INDEXED_VALUE_TYPE: Record<SearchAttributeType, temporal.api.enums.v1.Inde
   DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
   KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
+
+/**
+ * The SDK gives a server 5 s to answer after it was spawned; on a busy machine a JVM (the test server) can take
+ * longer. Try again, a few times, before failing the suite.
+ */
+async function startingPatiently(
+  start: () => Promise<TestWorkflowEnvironment>,
+  tries = 3,
+): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const slow = error instanceof Error && /did not start within/.test(error.message);
+      if (!slow || attempt >= tries) throw error;
+    }
+  }
+}
