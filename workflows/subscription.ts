@@ -327,8 +327,13 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       try {
         model.validate(queued.command, queued.acceptedAtMs); // the state may have moved since the validator ran
         let revoked = true;
+        let stampMs = queued.acceptedAtMs;
         if (model.needsRevocation(queued.command)) {
+          const paidBefore = model.state.totals.paid_count;
           revoked = await revokePending();
+          // iamport ran the charge between the command's acceptance and its revoke: that payment came first, and the
+          // command takes effect (and is stamped) now, after it.
+          if (!revoked || model.state.totals.paid_count > paidBefore) stampMs = Date.now();
           model.validate(queued.command, queued.acceptedAtMs); // a payment settled by the revoke may have moved it
         }
         // Planned before the command changes the state (a cancel's prorated refund is of the period it ends).
@@ -341,7 +346,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
             nonRetryable: true,
           });
         }
-        model.apply(queued.command, queued.acceptedAtMs, Date.now(), revoked);
+        model.apply(queued.command, stampMs, Date.now(), revoked);
         if (refund) await runRefund(refund, queued.command.command === 'refund');
       } catch (error) {
         queued.error = asRefusal(error);
