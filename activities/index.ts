@@ -95,8 +95,12 @@ export interface LegacyUnscheduleResult {
 export const CLAIM_DELAY_SEC = 365 * 86_400;
 /** Marks our claims (custom_data), for an operator reading iamport's console. */
 export const CLAIM_CUSTOM_DATA = 'revoke-claim: held only to be revoked';
-/** A schedule still `scheduled` this close to (or past) its time may be running at iamport right now. */
-export const EXECUTING_SKEW_MS = 60_000;
+/**
+ * Only a schedule whose time has come may be running at iamport. One still ahead of its time that iamport will not
+ * unschedule is an outage to retry (the next try revokes it, or finds it executed), never a reason to acknowledge a
+ * cancel before the charge: a skew here let a cancel be answered 2 s before a charge due in 3 s ran.
+ */
+export const EXECUTING_SKEW_MS = 0;
 
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 

@@ -271,7 +271,20 @@ describe('revokeCharge', () => {
       path: '/subscribe/payments/unschedule',
       answer: { status: 200, json: refusal },
     });
-    expect(await activities.revokeCharge(input)).toEqual({ outcome: 'executing', scheduled_at: scheduleAtOf(5) });
+    // The worker's clock says the charge's time has come; iamport still lists it as scheduled.
+    const atChargeTime = createActivities({ iamport: iamport(), now: () => sandbox.clock.now() + 10_000 });
+    expect(await atChargeTime.revokeCharge(input)).toEqual({ outcome: 'executing', scheduled_at: scheduleAtOf(5) });
+  });
+
+  it('retries (an outage), not executing, when iamport will not unschedule a charge whose time has not come', async () => {
+    const input = await newCharge(5);
+    await activities.registerCharge(input);
+    sandbox.rules.add({
+      method: 'POST',
+      path: '/subscribe/payments/unschedule',
+      answer: { status: 200, json: { code: 1, message: '결제가 진행중입니다.', response: null } },
+    });
+    expect(await rejectionOf(activities.revokeCharge(input))).toMatchObject({ type: FAILURE.unavailable });
   });
 
   it('keeps unscheduleCharge for recorded histories, answering in the old shape', async () => {
