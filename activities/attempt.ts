@@ -27,7 +27,9 @@ export function attemptBudgetMs(
   const limit = Math.min(...limits.filter((ms) => Number.isFinite(ms) && ms > 0));
   if (!Number.isFinite(limit)) return DEFAULT_ATTEMPT_BUDGET_MS;
   const margin = Math.min(5_000, Math.max(250, limit * 0.2));
-  return Math.max(250, limit - margin);
+  // Whole milliseconds: AbortSignal.timeout throws a RangeError for a fraction (the attempt then failed before
+  // sending anything, and its failure read as an unexpected answer).
+  return Math.max(250, Math.floor(limit - margin));
 }
 
 function currentContext(): Context | undefined {
