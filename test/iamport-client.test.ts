@@ -488,6 +488,86 @@ describe('errors', () => {
   });
 });
 
+describe('reads sent again', () => {
+  const quick = { readRetryDelaysMs: [20, 20] };
+
+  it('sends a read again after a 5xx and answers what the next try gets', async () => {
+    let calls = 0;
+    fake.routes.set('GET /payments/imp_100', (ctx) => {
+      calls += 1;
+      if (calls === 1) reply(ctx, 503, -1, 'busy', null);
+      else ok(ctx, payment());
+    });
+
+    const paid = await client(quick).getPayment('imp_100');
+
+    expect(paid.status).toBe('paid');
+    expect(fake.requestsTo('/payments/imp_100')).toHaveLength(2);
+  });
+
+  it('gives up after the configured tries with the last failure', async () => {
+    fake.routes.set('GET /subscribe/payments/schedule/m_1', (ctx) => reply(ctx, 500, -1, 'down', null));
+
+    const error = await rejection(client(quick).getSchedule('m_1'));
+
+    expect(error).toMatchObject({ kind: 'http', retryable: true, httpStatus: 500 });
+    expect(fake.requestsTo('/subscribe/payments/schedule/m_1')).toHaveLength(3);
+  });
+
+  it.each([
+    ['a 404 with the envelope', (ctx: Koa.Context) => reply(ctx, 404, -1, 'no such payment', null)],
+    ['a business refusal', (ctx: Koa.Context) => reply(ctx, 200, 1, 'refused', null)],
+    ['a 400', (ctx: Koa.Context) => reply(ctx, 400, -1, 'bad request', null)],
+  ])('does not repeat %s', async (_, handler) => {
+    fake.routes.set('GET /payments/imp_100', handler);
+
+    await rejection(client(quick).getPayment('imp_100'));
+
+    expect(fake.requestsTo('/payments/imp_100')).toHaveLength(1);
+  });
+
+  it('never repeats a request that changes something', async () => {
+    fake.routes.set('POST /subscribe/payments/unschedule', (ctx) => reply(ctx, 500, -1, 'down', null));
+
+    await rejection(client(quick).unschedule({ customer_uid: 'cu_1', merchant_uid: ['m_1'] }));
+
+    expect(fake.requestsTo('/subscribe/payments/unschedule')).toHaveLength(1);
+  });
+
+  it('fetches a failed token again for any request, which is then sent once', async () => {
+    let tokenCalls = 0;
+    fake.routes.set('POST /users/getToken', (ctx) => {
+      tokenCalls += 1;
+      if (tokenCalls === 1) return reply(ctx, 502, -1, 'bad gateway', null);
+      const now = Math.floor(Date.now() / 1000);
+      ok(ctx, { access_token: 'tok-2', now, expired_at: now + 1800 });
+    });
+    fake.routes.set('POST /subscribe/payments/unschedule', (ctx) => ok(ctx, [scheduleResult('m_1')]));
+
+    await client(quick).unschedule({ customer_uid: 'cu_1', merchant_uid: ['m_1'] });
+
+    expect(tokenCalls).toBe(2);
+    expect(fake.requestsTo('/subscribe/payments/unschedule')).toHaveLength(1);
+  });
+
+  it('does not repeat a timeout, and sends nothing more once the caller gave up', async () => {
+    fake.routes.set('GET /payments/imp_100', () => fake.hang());
+    await rejection(client({ ...quick, lookupTimeoutMs: 100 }).getPayment('imp_100'));
+    expect(fake.requestsTo('/payments/imp_100')).toHaveLength(1);
+
+    fake.routes.set('GET /payments/imp_200', (ctx) => reply(ctx, 500, -1, 'down', null));
+    const caller = new AbortController();
+    const pending = rejection(
+      client({ readRetryDelaysMs: [300, 300] }).getPayment('imp_200', { signal: caller.signal }),
+    );
+    await sleep(150);
+    caller.abort();
+    await pending;
+    await sleep(400);
+    expect(fake.requestsTo('/payments/imp_200')).toHaveLength(1);
+  });
+});
+
 describe('endpoints', () => {
   it('send the documented method, path, query and JSON body', async () => {
     const customer = { customer_uid: 'cu 1/a', pg_provider: 'nice', pg_id: 'x', sandbox: true, card_name: 'Visa' };

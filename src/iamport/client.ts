@@ -19,6 +19,10 @@ import type {
 
 export const DEFAULT_LOOKUP_TIMEOUT_MS = 10_000;
 export const DEFAULT_CHARGE_TIMEOUT_MS = 30_000;
+/** Pauses before a read is sent again after a 5xx or a dropped connection: two more tries, within a second or so. */
+export const DEFAULT_READ_RETRY_DELAYS_MS = [250, 1_000];
+const TOKEN_PATH = '/users/getToken';
+const TOKEN_ENDPOINT = `POST ${TOKEN_PATH}`;
 
 export interface IamportClientOptions {
   /** e.g. https://api.iamport.kr, or a sandbox URL (a path prefix is kept). */
@@ -32,6 +36,13 @@ export interface IamportClientOptions {
   logger?: Logger;
   /** Sub-merchant tier code, sent as the `Tier` header on every request. */
   tier?: string;
+  /**
+   * A GET that fails with a 5xx or a dropped connection is sent again after each of these pauses (unless the call's
+   * signal ends first), and so is any request whose access token could not be fetched. Reads change nothing, so one
+   * flaky answer need not fail a whole activity attempt, whose other requests would then be repeated too. Timeouts are
+   * not repeated: they already spent the time. [] turns it off.
+   */
+  readRetryDelaysMs?: number[];
 }
 
 /** Every method takes these last. */
@@ -73,12 +84,14 @@ export class IamportClient {
   private readonly tokens: TokenManager;
   private readonly lookupTimeoutMs: number;
   private readonly chargeTimeoutMs: number;
+  private readonly readRetryDelaysMs: number[];
 
   constructor(options: IamportClientOptions) {
     if (!options.baseUrl) throw new TypeError('IamportClient: baseUrl is required');
     if (!options.apiKey || !options.apiSecret) throw new TypeError('IamportClient: apiKey and apiSecret are required');
     this.lookupTimeoutMs = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
     this.chargeTimeoutMs = options.chargeTimeoutMs ?? DEFAULT_CHARGE_TIMEOUT_MS;
+    this.readRetryDelaysMs = options.readRetryDelaysMs ?? DEFAULT_READ_RETRY_DELAYS_MS;
     this.send = createTransport({
       baseUrl: options.baseUrl,
       tier: options.tier,
@@ -197,7 +210,7 @@ export class IamportClient {
   }
 
   private async fetchToken(credentials: { imp_key: string; imp_secret: string }): Promise<AuthToken> {
-    const template = '/users/getToken';
+    const template = TOKEN_PATH;
     const token = await this.send<AuthToken>({
       method: 'POST',
       template,
@@ -215,8 +228,25 @@ export class IamportClient {
     return token;
   }
 
-  /** Sends with the cached token; on a 401, refreshes the token once and retries once. */
+  /**
+   * Sends with the cached token. After a transient failure (see readRetryDelaysMs) a read is sent again, and so is any
+   * request whose token could not be fetched: it was never sent.
+   */
   private async authorized<T>(request: Request): Promise<T> {
+    const delays = this.readRetryDelaysMs;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.authorizedOnce<T>(request);
+      } catch (error) {
+        const repeatable = request.method === 'GET' || (isIamportError(error) && error.endpoint === TOKEN_ENDPOINT);
+        if (retry >= delays.length || !repeatable || !isTransientFailure(error)) throw error;
+        if (!(await pause(delays[retry], request.signal))) throw error;
+      }
+    }
+  }
+
+  /** Sends with the cached token; on a 401, refreshes the token once and retries once. */
+  private async authorizedOnce<T>(request: Request): Promise<T> {
     const endpoint = endpointOf(request);
     const call = {
       method: request.method,
@@ -251,6 +281,26 @@ export class IamportClient {
     if (!Array.isArray(response)) throw malformedResponseError(endpointOf(request), 'expected a list');
     return response;
   }
+}
+
+/** A 5xx answer or a connection that failed: the same request may well succeed a moment later. */
+function isTransientFailure(error: unknown): boolean {
+  return isIamportError(error) && error.retryable && (error.kind === 'network' || (error.httpStatus ?? 0) >= 500);
+}
+
+/** Waits ms; false when the signal ended first (the caller gave up: nothing more may be sent). */
+function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (result: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', aborted);
+      resolve(result);
+    };
+    const aborted = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
 }
 
 function endpointOf(request: Request): string {
