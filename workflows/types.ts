@@ -1,3 +1,5 @@
+import type { CancelReason, EventsSettings, EventsState } from './events';
+
 /**
  * The subscription's vocabulary, shared by the workflow, the activities, the client and the HTTP server. Field names
  * are snake_case like iamport's and like the HTTP API, so one shape travels end to end. Times are ISO-8601 strings
@@ -79,6 +81,8 @@ export interface PaymentRecord {
   fail_reason?: string;
   /** how the result was learned: the webhook, a lookup after the grace period, or iamport's answer to a revoke */
   via: 'webhook' | 'lookup' | 'registration' | 'revoke';
+  /** iamport's receipt, when it gave one */
+  receipt_url?: string;
 }
 
 export interface Period {
@@ -156,6 +160,10 @@ export interface SubscriptionState {
   attention?: Attention;
   /** the newest updates applied, newest first (at most RECENT_UPDATES_KEPT) */
   recent_updates?: AppliedUpdate[];
+  /** why it was canceled (set with status canceled) */
+  cancel_reason?: CancelReason;
+  /** merchant events: sequence, outbox and delivery log (workflows/events.ts); only when events are on */
+  events?: EventsState;
 }
 
 /** What starts a subscription. */
@@ -182,6 +190,8 @@ export interface SubscriptionInput {
   history_limit?: number;
   /** webhooks received but not handled when the previous run continued as new */
   notifications?: PaymentNotification[];
+  /** merchant events on (EVENTS_URL set when the subscription started); absent = off */
+  events?: EventsSettings;
 }
 
 export const RECENT_PAYMENTS_KEPT = 12;
@@ -207,6 +217,8 @@ export interface PaymentSummary {
   /** paid_at / failed_at / cancelled_at, whichever applies */
   at?: string;
   fail_reason?: string;
+  /** iamport's receipt_url; absent in summaries recorded before events */
+  receipt_url?: string;
 }
 
 /** The iamport webhook body, forwarded as a signal. Unverified: only a hint. */
