@@ -50,6 +50,15 @@ export const registrations = proxyActivities<BillingActivities>({
 /** Revokes are the work of a command itself: never interrupted. */
 export const revokes = proxyActivities<BillingActivities>({ ...ACTIVITY_OPTIONS, heartbeatTimeout: '15 seconds' });
 
+/**
+ * Merchant event deliveries: one attempt per activity (the workflow retries on the Standard Webhooks schedule with
+ * its own timers), the HTTP request bounded at 15 s inside it.
+ */
+export const deliveries = proxyActivities<BillingActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
 export const OUTAGE_BACKOFF_MS = [60_000, 120_000, 300_000, 600_000, 1_800_000];
 
 export const INTERRUPTED = Symbol('interrupted');
