@@ -26,6 +26,7 @@ import {
   type SubscriptionInput,
   type SubscriptionStatus,
 } from '../workflows/types';
+import type { EventsSettings } from '../workflows/events';
 import { SubscriptionError, toSubscriptionError } from './client-errors';
 import { keyHash, keyPartOf, MEMO, randomUpdateId, subscriptionIdForKey } from './idempotency';
 import { productionFloorProblems, type IamportMode } from './production-floors';
@@ -67,6 +68,11 @@ export interface SubscriptionClientOptions {
    * applies it at most once) before the caller gets `unavailable`; default 4 s, within updateTimeoutMs
    */
   updateRetryMs?: number;
+  /**
+   * Merchant events for the subscriptions this client starts (set when EVENTS_URL is): they are on for a
+   * subscription's whole life from its start; ones started while events were off stay without them.
+   */
+  events?: EventsSettings;
   /** IAMPORT_MODE: `live` refuses billing intervals under a day and dunning delays under an hour; default sandbox */
   iamportMode?: IamportMode;
   now?: () => number;
@@ -125,6 +131,7 @@ export class SubscriptionClient {
   private readonly updateTimeoutMs: number;
   private readonly updateRetryMs: number;
   private readonly iamportMode: IamportMode;
+  private readonly events?: EventsSettings;
   private readonly now: () => number;
 
   constructor(options: SubscriptionClientOptions) {
@@ -132,6 +139,7 @@ export class SubscriptionClient {
     this.taskQueue = options.taskQueue;
     this.timezone = options.timezone ?? DEFAULT_TIMEZONE;
     this.paymentResultGrace = options.paymentResultGrace ?? DEFAULT_PAYMENT_RESULT_GRACE;
+    this.events = options.events;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.signalTimeoutMs = options.signalTimeoutMs ?? 5_000;
     this.updateTimeoutMs = options.updateTimeoutMs ?? 30_000;
@@ -193,6 +201,7 @@ export class SubscriptionClient {
       timezone: this.timezone,
       created_at: createdAt,
       core_version: CORE_VERSION,
+      ...(this.events ? { events: { ...this.events } } : {}),
     };
     const initial = initialState(input, createdAtMs);
     const answer: SignupAnswer = {

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     timezone: config.billing.timezone,
     paymentResultGrace: config.billing.paymentResultGrace,
     iamportMode: config.iamport.mode,
+    events: config.events && { renewal_notice_before: config.events.renewalNoticeBefore },
   });
   const iamport = createIamportClient({
     baseUrl: config.iamport.apiUrl,
