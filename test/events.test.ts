@@ -180,6 +180,18 @@ describe('events emitted by the model’s transitions', () => {
     expect(event.id).toBe(eventIdFor('sub-1', first.input.created_at, 3));
   });
 
+  it('a cancel applied after the cycle was paid (before continue-as-new) ends the run instead of continuing it', () => {
+    const { model, events } = setUp();
+    settle(model, 'paid', T0);
+    expect(model.nextStep(T0).kind).toBe('next_cycle');
+    expect(model.completedCycle).toBe(true);
+    model.apply({ command: 'cancel', args: {} }, T0 + 1, T0 + 1);
+    expect(model.nextStep(T0 + 1).kind).toBe('ended');
+    expect(model.completedCycle).toBe(false); // the delivery coroutine may send the last events
+    events.observe(T0 + 1);
+    expect(types(events).slice(1)).toEqual(['payment.succeeded', 'subscription.canceled']);
+  });
+
   it('never carries card data or secrets', () => {
     const { model, events } = setUp({ buyer: { name: '홍길동' } });
     settle(model, 'paid', T0);
@@ -217,6 +229,16 @@ describe('renewal and trial notices', () => {
     );
     settle(shortNotice.model, 'paid', T0);
     expect(new Date(shortNotice.events.nextNotice()!.atMs).toISOString()).toBe('2027-02-06T00:00:00.000Z');
+  });
+
+  it('a notice whose charge is already due is skipped, not sent late, and asks for no more wake-ups', () => {
+    const { model, events } = setUp();
+    settle(model, 'paid', T0);
+    events.observe(T0);
+    const notice = events.nextNotice()!;
+    expect(events.noticeIfDue(notice.dueMs + 1000)).toBeUndefined();
+    expect(events.nextNotice()).toBeUndefined();
+    expect(events.state.outbox.map((d) => d.event.type)).not.toContain('subscription.renewal_upcoming');
   });
 
   it('trial_will_end before a trial longer than the notice ends', () => {

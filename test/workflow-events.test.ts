@@ -139,6 +139,38 @@ it('a decline, a card update, cycles, a plan change, a secret rotation, a pause 
   expect(log.deliveries.every((d) => d.attempts === 1 && d.last_answer === 'HTTP 204')).toBe(true);
 });
 
+it('a cancel that arrives while the paid cycle waits for a slow delivery to finish ends the subscription, events and all', async () => {
+  const id = uniqueId('slow');
+  const customer = await issueKey(stack.iamport, `cust-${id}`);
+  // The merchant takes 6 s to answer subscription.created: the first charge is paid meanwhile, and the run waits
+  // for that delivery before it continues as new.
+  receiver.settings.answer = (event) =>
+    event.data.subscription_id === id && event.type === 'subscription.created'
+      ? { status: 204, delayMs: 6_000 }
+      : { status: 204 };
+  try {
+    const started = await startSubscription(stack.client, stack.taskQueue, {
+      subscription_id: id,
+      customer_uid: customer,
+      plan: { name: 'Slow merchant', amount: 1000, interval: 'P1M' },
+      events: {},
+    });
+    await waitForState(stack.client, id, (s) => s.totals.paid_count === 1);
+    await handleOf(id).executeUpdate(cancel, { args: [{}] });
+    // The cancel landed in the first run, paid and waiting for the delivery: it never continued as new.
+    expect((await handleOf(id).describe()).runId).toBe(started.firstExecutionRunId);
+    const final = await handleOf(id).result();
+    expect(final).toMatchObject({ status: 'canceled', totals: { paid_count: 1 } });
+    expect(receiver.accepted(id).map((e) => e.type)).toEqual([
+      'subscription.created',
+      'payment.succeeded',
+      'subscription.canceled',
+    ]);
+  } finally {
+    receiver.settings.answer = undefined;
+  }
+});
+
 const EventType = temporal.api.enums.v1.EventType;
 
 it('costs one billable action more per happy cycle with events on: the delivery of payment.succeeded', async () => {

@@ -96,7 +96,7 @@ export class SubscriptionModel {
 
   /** A verified payment paid the cycle: the run continues as new next (nothing else should start in it). */
   get completedCycle(): boolean {
-    return this.cycleCompleted;
+    return this.cycleCompleted && this.state.status !== 'canceled';
   }
 
   get pending(): PendingCharge | undefined {
@@ -110,8 +110,10 @@ export class SubscriptionModel {
   // ---- the next step -------------------------------------------------------------------------------------------
 
   nextStep(nowMs: number): Step {
-    if (this.cycleCompleted) return { kind: 'next_cycle' };
     const state = this.state;
+    // A cancel applied while the paid cycle waited to continue as new ends the subscription instead: continuing as new
+    // is what continueAsNew() then declines, and asking again would loop without end.
+    if (this.cycleCompleted && state.status !== 'canceled') return { kind: 'next_cycle' };
     const pending = state.pending_charge;
     if (state.status === 'canceled') {
       // Canceled while iamport ran the charge: settle its result before the workflow ends.

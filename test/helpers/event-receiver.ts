@@ -18,7 +18,7 @@ export interface ReceivedEvent {
 }
 
 /** How the endpoint answers one delivery (default 204). */
-export type Answer = { status: number; headers?: Record<string, string> };
+export type Answer = { status: number; headers?: Record<string, string>; delayMs?: number };
 
 /**
  * A merchant endpoint for tests: verifies every delivery with the standardwebhooks package's Webhook.verify, with
@@ -55,7 +55,7 @@ export async function startEventReceiver(options: { secrets: string[]; answer?: 
       const answer = settings.answer?.(event) ?? { status: 204 };
       event.answered = answer.status;
       received.push(event);
-      res.writeHead(answer.status, answer.headers).end();
+      setTimeout(() => res.writeHead(answer.status, answer.headers).end(), answer.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
