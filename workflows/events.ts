@@ -126,7 +126,6 @@ interface Observed {
   plan: Plan;
   /** key of the newest payment record */
   newest_payment?: string;
-  attention_reason?: string;
 }
 
 function observe(state: SubscriptionState): Observed {
@@ -137,7 +136,6 @@ function observe(state: SubscriptionState): Observed {
     customer_uid: state.customer_uid,
     plan: { ...state.plan },
     newest_payment: newest ? paymentKey(newest) : undefined,
-    attention_reason: state.attention?.reason,
   };
 }
 
@@ -183,7 +181,7 @@ export class SubscriptionEvents {
   // ---- emission --------------------------------------------------------------------------------------------------
 
   /** Emits the events for what changed since the last call. */
-  observe(nowMs: number, cancelReason?: CancelReason): MerchantEvent[] {
+  observe(nowMs: number): MerchantEvent[] {
     const before = this.last;
     const state = this.subscription;
     const now = observe(state);
@@ -191,12 +189,7 @@ export class SubscriptionEvents {
     const emitted: MerchantEvent[] = [];
     const emit = (type: EventType, fields: Record<string, unknown>) => emitted.push(this.emit(type, fields, nowMs));
 
-    if (JSON.stringify(now.plan) !== JSON.stringify(before.plan)) {
-      emit('subscription.plan_changed', { previous_plan: before.plan, plan: now.plan });
-    }
-    if (now.customer_uid !== before.customer_uid) {
-      emit('subscription.payment_method_changed', { previous_customer_uid: before.customer_uid });
-    }
+    // Payments first: one settled in the same step as a command (by the command's revoke) happened before it.
     // Payment records are only ever prepended: the new ones are those before the newest seen last time.
     const records = state.recent_payments;
     const seen = before.newest_payment ? records.findIndex((p) => paymentKey(p) === before.newest_payment) : -1;
@@ -223,6 +216,12 @@ export class SubscriptionEvents {
       }
       // 'cancelled' (already refunded at iamport): needs_attention follows; refund events come with compliance.
     }
+    if (JSON.stringify(now.plan) !== JSON.stringify(before.plan)) {
+      emit('subscription.plan_changed', { previous_plan: before.plan, plan: now.plan });
+    }
+    if (now.customer_uid !== before.customer_uid) {
+      emit('subscription.payment_method_changed', { previous_customer_uid: before.customer_uid });
+    }
     if (now.status !== before.status) {
       switch (now.status) {
         case 'past_due':
@@ -231,15 +230,13 @@ export class SubscriptionEvents {
           emit(`subscription.${now.status}`, {});
           break;
         case 'canceled':
-          emit('subscription.canceled', { reason: cancelReason ?? state.cancel_reason ?? 'requested' });
+          emit('subscription.canceled', { reason: state.cancel_reason ?? 'requested' });
           break;
         case 'needs_attention':
           emit('subscription.needs_attention', { reason: state.attention?.reason ?? null });
           break;
       }
       if (before.status === 'paused' && now.status !== 'canceled') emit('subscription.resumed', {});
-    } else if (now.status === 'needs_attention' && now.attention_reason !== before.attention_reason) {
-      // still stopped, for another reason: nothing new for the merchant
     }
     return emitted;
   }
@@ -292,11 +289,15 @@ export class SubscriptionEvents {
     return { key: notice.key, type: notice.type, atMs: dueMs - this.noticeMs, dueMs };
   }
 
-  /** Emits the notice when its time has come (and the charge is still ahead). */
+  /**
+   * Emits the notice when its time has come. One whose charge is already due (a worker down through the notice time)
+   * is skipped, never sent late: the payment event follows.
+   */
   noticeIfDue(nowMs: number): MerchantEvent | undefined {
     const notice = this.nextNotice();
-    if (!notice || nowMs < notice.atMs || nowMs >= notice.dueMs) return undefined;
+    if (!notice || nowMs < notice.atMs) return undefined;
     this.state.noticed = notice.key;
+    if (nowMs >= notice.dueMs) return undefined;
     const pending = this.subscription.pending_charge!;
     return this.emit(
       notice.type,
