@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   currentUpdateInfo,
+  isCancellation,
   makeContinueAsNewFunc,
   metricMeter,
   setCurrentDetails,
@@ -426,6 +427,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         try {
           answer = await deliveries.deliverEvent(head.event);
         } catch (error) {
+          delivering = false;
+          if (isCancellation(error)) return; // the workflow itself is being cancelled
           // The activity timed out or the worker went away: a failed attempt like any other.
           answer = { outcome: 'failed', answer: failureMessage(error) };
         }
