@@ -4,6 +4,8 @@ import { EVENTS_ENDPOINT_WORKFLOW_ID, enableEvents, type eventsEndpointWorkflow 
 
 /** How long a worker trusts what it last read of the endpoint's flag. */
 const CACHE_MS = 5_000;
+/** A read that takes longer counts as "enabled": a busy Temporal must not hold up deliveries. */
+const READ_DEADLINE_MS = 2_000;
 
 /**
  * The endpoint's disabled flag as a singleton workflow (workflows/events-endpoint.ts): running = disabled. Read with
@@ -15,9 +17,13 @@ export function endpointSwitch(client: Client, taskQueue: string): EndpointSwitc
   return {
     async disabledBecause() {
       if (cached && Date.now() - cached.atMs < CACHE_MS) return cached.reason;
-      const reason = await readDisabled(client);
-      cached = { atMs: Date.now(), reason };
-      return reason;
+      try {
+        const reason = await client.connection.withDeadline(Date.now() + READ_DEADLINE_MS, () => readDisabled(client));
+        cached = { atMs: Date.now(), reason };
+        return reason;
+      } catch {
+        return cached?.reason; // unreadable now: what was last known
+      }
     },
     async disable(reason: string) {
       await client.workflow.start<typeof eventsEndpointWorkflow>('eventsEndpointWorkflow', {

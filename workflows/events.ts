@@ -97,8 +97,9 @@ export const DISABLED_RECHECK_MS = 24 * 3600_000;
 export const MAX_RETRY_AFTER_MS = 24 * 3600_000;
 /** Pending events kept at most; past it the oldest is given up (failed, visible in the log). */
 export const MAX_PENDING = 100;
-/** Delivered and failed events kept (with their body, so they can be redelivered). */
-export const LOG_KEPT = 20;
+/** Delivered and failed events kept (with their body, so they can be redelivered): each carries a view, and the log
+ * is carried across continue-as-new, so it is kept short. */
+export const LOG_KEPT = 12;
 export const DEFAULT_RENEWAL_NOTICE_BEFORE = 'P7D';
 
 /** The events part of the state carried across continue-as-new. */

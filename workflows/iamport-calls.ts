@@ -57,6 +57,8 @@ export const revokes = proxyActivities<BillingActivities>({ ...ACTIVITY_OPTIONS,
 export const deliveries = proxyActivities<BillingActivities>({
   startToCloseTimeout: '20 seconds',
   retry: { maximumAttempts: 1 },
+  // continue-as-new does not wait for a delivery: the next run sends the event again, same id
+  cancellationType: ActivityCancellationType.ABANDON,
 });
 
 export const OUTAGE_BACKOFF_MS = [60_000, 120_000, 300_000, 600_000, 1_800_000];

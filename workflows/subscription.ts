@@ -70,7 +70,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     ? new SubscriptionEvents(model.state, input, input.events, model.state.events, Date.now())
     : undefined;
   if (events) model.state.events = events.state;
-  /** an event delivery is in flight: continue-as-new waits for it (at most one attempt's 15 s) */
+  /** an event delivery is in flight (the canceled run's last wait lets it finish) */
   let delivering = false;
   /** the run is about to continue as new: no new delivery starts in it */
   let closing = false;
@@ -376,8 +376,9 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   }
 
   async function continueAsNew(): Promise<void> {
-    // Handlers still running would be cut off by continue-as-new: let queued commands finish first, and an event
-    // delivery in flight (its answer is recorded, so the next run does not send it again).
+    // Handlers still running would be cut off by continue-as-new: let queued commands finish first. An event delivery
+    // in flight is not waited for (a slow merchant must not hold up the next charge): it stays pending in the outbox
+    // and the next run sends it again under the same id.
     closing = true;
     for (;;) {
       await applyCommands();
@@ -385,8 +386,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         closing = false;
         return;
       }
-      if (allHandlersFinished() && commands.length === 0 && !delivering) break;
-      await condition(() => commands.length > 0 || (allHandlersFinished() && !delivering));
+      if (allHandlersFinished() && commands.length === 0) break;
+      await condition(() => commands.length > 0 || allHandlersFinished());
     }
     // Events of this run's last transition (payment.succeeded) go with the state: the next run delivers them.
     observeEvents();
