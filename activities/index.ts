@@ -9,6 +9,7 @@ import {
 import type { RefundResult } from '../workflows/refunds';
 import type { Buyer, PaymentSummary } from '../workflows/types';
 import { runAttempt, type Attempt } from './attempt';
+import { createDeliverEvent, type EventDeliverySettings } from './deliver-event';
 import { unavailable, unexpected } from './failures';
 import { scheduleMatches, toPaymentSummary } from './payment-summary';
 
@@ -29,6 +30,8 @@ export interface ActivityDependencies {
   scheduleLeadMs?: number;
   /** the worker's clock, unix ms (tests) */
   now?: () => number;
+  /** merchant events (EVENTS_URL, EVENTS_SECRET…); absent = deliverEvent answers that events are off */
+  events?: EventDeliverySettings;
 }
 
 export interface RegisterChargeInput {
@@ -116,6 +119,7 @@ export function createActivities({
   includeSandbox = false,
   scheduleLeadMs = 0,
   now = Date.now,
+  events,
 }: ActivityDependencies) {
   /** The schedule iamport holds under merchantUid, or undefined when it answers 404 with its envelope. */
   async function findSchedule(merchantUid: string, { signal }: Attempt): Promise<ScheduleResult | undefined> {
@@ -364,6 +368,9 @@ export function createActivities({
     async lookupCharge(merchantUid: string): Promise<ChargeLookup> {
       return runAttempt((attempt) => lookup(merchantUid, attempt));
     },
+
+    /** One signed POST of a merchant event (activities/deliver-event.ts). */
+    deliverEvent: createDeliverEvent(events ?? { secrets: [] }),
   };
 }
 

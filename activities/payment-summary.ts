@@ -25,6 +25,7 @@ export function toPaymentSummary(payment: Payment): PaymentSummary {
     status: payment.status,
     at: isoFromUnix(at),
     fail_reason: payment.fail_reason ?? undefined,
+    receipt_url: payment.receipt_url ?? undefined,
   };
 }
 

@@ -19,6 +19,8 @@ export interface CycleCost {
 
 export interface CostResult {
   happy: CycleCost;
+  /** the same happy cycle of a subscription with merchant events on: payment.succeeded delivered */
+  happyWithEvents: CycleCost;
   dunning: CycleCost;
   /** the payload codec's CPU per happy cycle, in this run */
   codec: CodecCost;
@@ -70,6 +72,8 @@ async function costOfRun(client: Client, subscriptionId: string, runId: string):
 export async function measureCost(deps: {
   client: Client;
   subscriptions: SubscriptionClient;
+  /** starts subscriptions with merchant events on */
+  subscriptionsWithEvents: SubscriptionClient;
   iamport: IamportClient;
   encryptionKeys?: readonly EncryptionKey[];
 }): Promise<CostResult> {
@@ -83,6 +87,11 @@ export async function measureCost(deps: {
     customer_uid: `cost-ok-${suffix}`,
     plan: { name: 'Bench happy', amount: 1000, interval: 'PT3S' },
   });
+  await iamport.issueBillingKey(`cost-evt-${suffix}`, card('4242-4242-4242-4242'));
+  const withEvents = await deps.subscriptionsWithEvents.start({
+    customer_uid: `cost-evt-${suffix}`,
+    plan: { name: 'Bench happy, events on', amount: 1000, interval: 'PT3S' },
+  });
   const dunning = await subscriptions.start({
     customer_uid: `cost-dun-${suffix}`,
     plan: { name: 'Bench dunning', amount: 1000, interval: 'P1M' },
@@ -91,15 +100,18 @@ export async function measureCost(deps: {
   // The first run starts from signup; the second is a cycle like every later one.
   const happyRun = (await continuedRuns(client, happy.subscription_id, 2))[1];
   const dunningRun = (await continuedRuns(client, dunning.subscription_id, 1))[0];
+  const eventsRun = (await continuedRuns(client, withEvents.subscription_id, 2))[1];
   const happyHistory = await client.workflow
     .getHandle(workflowIdFor(happy.subscription_id), happyRun.runId)
     .fetchHistory();
   const result = {
     happy: costOf(happyHistory),
+    happyWithEvents: await costOfRun(client, withEvents.subscription_id, eventsRun.runId),
     dunning: await costOfRun(client, dunning.subscription_id, dunningRun.runId),
     codec: await measureCodecCost(happyHistory, deps.encryptionKeys),
   };
   await subscriptions.cancel(happy.subscription_id);
   await subscriptions.cancel(dunning.subscription_id);
+  await subscriptions.cancel(withEvents.subscription_id);
   return result;
 }

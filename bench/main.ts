@@ -108,7 +108,19 @@ async function runPhases(
   let cost;
   if (!args.skipCost) {
     log('cost: one happy and one dunning cycle');
-    cost = await measureCost({ client, subscriptions, iamport, encryptionKeys: bench.stack.encryptionKeys });
+    const subscriptionsWithEvents = new SubscriptionClient({
+      client,
+      taskQueue: process.env.TEMPORAL_TASK_QUEUE || 'subscriptions',
+      paymentResultGrace: BENCH_PAYMENT_RESULT_GRACE,
+      events: {},
+    });
+    cost = await measureCost({
+      client,
+      subscriptions,
+      subscriptionsWithEvents,
+      iamport,
+      encryptionKeys: bench.stack.encryptionKeys,
+    });
   }
   const burst = await runBurst(
     {

@@ -175,7 +175,11 @@ function costTable(cost: CostResult): string {
         'target',
         '',
       ],
-      [costRow('happy cycle', cost.happy, true), costRow('dunning cycle (1 decline, retry paid)', cost.dunning, false)],
+      [
+        costRow('happy cycle', cost.happy, true),
+        costRow('happy cycle, merchant events on', cost.happyWithEvents, true),
+        costRow('dunning cycle (1 decline, retry paid)', cost.dunning, false),
+      ],
     ) + `\n${codecNote(cost.codec)}`
   );
 }

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startMerchantEventReceiver } from '../tools/local-stack/event-receiver';
 import { ManagedProcess } from '../tools/local-stack/managed-process';
 import { SANDBOX_API_KEY, SANDBOX_API_SECRET, startLocalStack, type LocalStack } from '../tools/local-stack/stack';
 import { startPostgresTemporal, type PostgresTemporal } from '../tools/local-stack/postgres-cluster';
@@ -66,7 +68,12 @@ async function freePorts(count: number): Promise<number[]> {
  */
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'billing-bench-'));
-  const [temporal, temporalUi, sandboxPort, http, metrics, noopMetrics, noopCounts, relayPort] = await freePorts(8);
+  const [temporal, temporalUi, sandboxPort, http, metrics, noopMetrics, noopCounts, relayPort, eventsPort] =
+    await freePorts(9);
+  // Merchant events go to the receiver `npm start` runs (it verifies each delivery); only subscriptions started with
+  // events on (the cost phase's third one) send any.
+  const eventsSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  const eventsReceiver = await startMerchantEventReceiver(eventsPort, eventsSecret, () => undefined);
   const apiUrl = `http://127.0.0.1:${http}`;
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const dist = join(PROJECT_ROOT, 'dist');
@@ -122,6 +129,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       IAMPORT_API_KEY: SANDBOX_API_KEY,
       IAMPORT_API_SECRET: SANDBOX_API_SECRET,
       PAYMENT_RESULT_GRACE: BENCH_PAYMENT_RESULT_GRACE,
+      EVENTS_URL: eventsReceiver.url,
+      EVENTS_SECRET: eventsSecret,
       // the worker registers charges with PUBLIC_URL + the webhook path as their notice_url
       ...(relay ? { PUBLIC_URL: relay.url } : {}),
       ...heapEnv,
@@ -181,6 +190,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       await cluster?.stop();
       await sandbox.stop(10_000);
       relay?.close();
+      eventsReceiver.server.close();
       if (removeData) rmSync(dataDir, { recursive: true, force: true });
       if (removeData && cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
     },

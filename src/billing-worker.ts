@@ -1,7 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { endpointSwitch } from './events-endpoint';
 import type { IamportClient } from './iamport';
 import type { EncryptionKey } from './temporal/encryption-keys';
 import { billingDataConverter } from './temporal/data-converter';
@@ -28,6 +30,8 @@ export interface BillingWorkerOptions {
   cachedWorkflows?: number;
   /** a prebuilt workflow bundle (tests build it once); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** merchant events (EVENTS_URL, EVENTS_SECRET[, EVENTS_SECRET_PREVIOUS]); undefined = this worker sends none */
+  events?: { url: string; secrets: string[] };
   /** extra Worker options (e.g. shutdownGraceTime) */
   overrides?: Partial<WorkerOptions>;
 }
@@ -60,6 +64,18 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
       channelKey: options.channelKey,
       includeSandbox: options.includeSandbox,
       scheduleLeadMs: options.scheduleLeadMs,
+      events: options.events && {
+        ...options.events,
+        // 410 Gone disables the endpoint for every subscription: a singleton workflow holds the flag.
+        endpoint: endpointSwitch(
+          new Client({
+            connection: options.connection,
+            namespace: options.namespace ?? 'default',
+            dataConverter: billingDataConverter(options.encryptionKeys),
+          }),
+          options.taskQueue,
+        ),
+      },
     }),
     // Cancellation reaches an activity only with a heartbeat's answer: send them often, so a command that interrupts
     // a registration stops its HTTP request within about a second (the SDK default waits up to 30 s).

@@ -56,6 +56,7 @@ export function toSubscriptionError(error: unknown, subscriptionId: string): unk
     const { type, message } = error.cause;
     if (type === REJECTION.invalid) return new SubscriptionError('invalid_request', message);
     if (type === REJECTION.conflict) return new SubscriptionError('conflict', message);
+    if (type === REJECTION.notFound) return new SubscriptionError('not_found', message);
   }
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(error)) {
     return new SubscriptionError(

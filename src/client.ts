@@ -27,6 +27,14 @@ import {
   type SubscriptionInput,
   type SubscriptionStatus,
 } from '../workflows/types';
+import {
+  subscriptionIdFromEventId,
+  type Delivery,
+  type DeliveryStatus,
+  type EventsSettings,
+  type EventType,
+} from '../workflows/events';
+import { enableEndpoint, readDisabled } from './events-endpoint';
 import { SubscriptionError, toSubscriptionError } from './client-errors';
 import { keyHash, keyPartOf, MEMO, randomUpdateId, subscriptionIdForKey } from './idempotency';
 import { productionFloorProblems, type IamportMode } from './production-floors';
@@ -72,6 +80,11 @@ export interface SubscriptionClientOptions {
    * applies it at most once) before the caller gets `unavailable`; default 4 s, within updateTimeoutMs
    */
   updateRetryMs?: number;
+  /**
+   * Merchant events for the subscriptions this client starts (set when EVENTS_URL is): they are on for a
+   * subscription's whole life from its start; ones started while events were off stay without them.
+   */
+  events?: EventsSettings;
   /** IAMPORT_MODE: `live` refuses billing intervals under a day and dunning delays under an hour; default sandbox */
   iamportMode?: IamportMode;
   now?: () => number;
@@ -132,6 +145,7 @@ export class SubscriptionClient {
   private readonly updateTimeoutMs: number;
   private readonly updateRetryMs: number;
   private readonly iamportMode: IamportMode;
+  private readonly events?: EventsSettings;
   private readonly now: () => number;
 
   constructor(options: SubscriptionClientOptions) {
@@ -140,6 +154,7 @@ export class SubscriptionClient {
     this.timezone = options.timezone ?? DEFAULT_TIMEZONE;
     this.paymentResultGrace = options.paymentResultGrace ?? DEFAULT_PAYMENT_RESULT_GRACE;
     this.consentWindow = options.consentWindow ?? MAX_CONSENT_WINDOW;
+    this.events = options.events;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.signalTimeoutMs = options.signalTimeoutMs ?? 5_000;
     this.updateTimeoutMs = options.updateTimeoutMs ?? 30_000;
@@ -211,6 +226,7 @@ export class SubscriptionClient {
         on_missing_consent: onMissingConsent ?? 'cancel',
         ...(trialConversion ? { trial_conversion: trialConversion } : {}),
       },
+      ...(this.events ? { events: { ...this.events } } : {}),
     };
     const initial = initialState(input, createdAtMs);
     const answer: SignupAnswer = {
@@ -586,6 +602,45 @@ export class SubscriptionClient {
       if (error instanceof SubscriptionError) return error;
       throw error;
     }
+  }
+
+  // ---- merchant events (issue 11) --------------------------------------------------------------------------------
+
+  /** The subscription's merchant events and their deliveries, newest first, filtered by type and status. */
+  async listEvents(
+    subscriptionId: string,
+    filter: { type?: EventType; status?: DeliveryStatus } = {},
+  ): Promise<{ enabled: boolean; deliveries: Delivery[] }> {
+    const id = validate(subscriptionIdSchema, subscriptionId, 'subscription_id');
+    const answer = await this.call(id, this.callTimeoutMs, () => this.handle(id).query(messages.getEvents));
+    return {
+      enabled: answer.enabled,
+      deliveries: answer.deliveries.filter(
+        (d) => (!filter.type || d.event.type === filter.type) && (!filter.status || d.status === filter.status),
+      ),
+    };
+  }
+
+  /** Sends an event again under its id: at once when pending, back into the outbox when delivered or failed. */
+  async redeliverEvent(eventId: string): Promise<Delivery> {
+    const subscriptionId = subscriptionIdFromEventId(eventId);
+    if (!subscriptionId) {
+      throw new SubscriptionError('invalid_request', 'the event id is not one of ours (evt_<subscription>_<tag>_<n>)');
+    }
+    return this.call(subscriptionId, this.updateTimeoutMs, () =>
+      this.handle(subscriptionId).executeUpdate(messages.redeliverEvent, { args: [eventId] }),
+    );
+  }
+
+  /** Whether a 410 Gone disabled the merchant endpoint (workflows/events-endpoint.ts), and why. */
+  async eventsEndpoint(): Promise<{ disabled: boolean; reason?: string }> {
+    const reason = await this.call('-', this.callTimeoutMs, () => readDisabled(this.client));
+    return reason ? { disabled: true, reason } : { disabled: false };
+  }
+
+  /** The operator enables the endpoint again after a 410; false when it was not disabled. */
+  async enableEventsEndpoint(): Promise<boolean> {
+    return this.call('-', this.callTimeoutMs, () => enableEndpoint(this.client));
   }
 
   private async call<T>(subscriptionId: string, timeoutMs: number, run: () => Promise<T>): Promise<T> {

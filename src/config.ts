@@ -29,6 +29,23 @@ const boundedDuration = (variable: string, max: string) =>
     { message: `${variable} must be an ISO-8601 duration from PT0S to ${max}, such as PT1M` },
   );
 
+/** `whsec_` + base64 of 24–64 bytes, as Standard Webhooks secrets are. */
+const eventsSecret = (variable: string) =>
+  z.string().refine(
+    (v) => {
+      if (!v.startsWith('whsec_')) return false;
+      const base64 = v.slice('whsec_'.length);
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return false;
+      const bytes = Buffer.from(base64, 'base64').length;
+      return bytes >= 24 && bytes <= 64;
+    },
+    {
+      message:
+        `${variable} must be "whsec_" followed by the base64 of 24 to 64 random bytes; ` +
+        'generate one with: echo "whsec_$(openssl rand -base64 32)"',
+    },
+  );
+
 /** docker-compose passes `${VAR:-}` as an empty string: that means "not set". */
 const emptyAsUnset = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 
@@ -92,6 +109,14 @@ const schema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** subscriptions a worker keeps in memory between their steps (the SDK's workflow cache; 0 = none) */
   WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_WORKER_CACHED_WORKFLOWS),
+  /** the merchant's endpoint for events (issue 11); unset = events off */
+  EVENTS_URL: emptyAsUnset(z.url({ message: 'EVENTS_URL must be an http(s) URL' }).optional()),
+  /** whsec_ + base64 of 24 to 64 random bytes: signs every event (Standard Webhooks) */
+  EVENTS_SECRET: emptyAsUnset(eventsSecret('EVENTS_SECRET').optional()),
+  /** during a secret rotation: the secret being retired, which signs every event too until removed */
+  EVENTS_SECRET_PREVIOUS: emptyAsUnset(eventsSecret('EVENTS_SECRET_PREVIOUS').optional()),
+  /** subscription.renewal_upcoming / trial_will_end this long before a charge or a trial's end */
+  RENEWAL_NOTICE_BEFORE: isoDuration('RENEWAL_NOTICE_BEFORE').default('P7D'),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -135,6 +160,16 @@ export interface Config {
   billing: { paymentResultGrace: string; timezone: string; consentWindow: string };
   metricsPort: number;
   worker: { cachedWorkflows: number };
+  /** merchant events; undefined = off (EVENTS_URL unset) */
+  events?: EventsConfig;
+}
+
+export interface EventsConfig {
+  url: string;
+  /** EVENTS_SECRET, then EVENTS_SECRET_PREVIOUS when set: each signs every delivery */
+  secrets: string[];
+  /** RENEWAL_NOTICE_BEFORE, an ISO-8601 duration */
+  renewalNoticeBefore: string;
 }
 
 /** Reads and validates the environment. Throws ConfigError naming every bad variable. */
@@ -163,6 +198,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const mode: IamportMode = raw.IAMPORT_MODE ?? (onIamport ? 'live' : 'sandbox');
   const isReal = mode === 'live';
+  if (raw.EVENTS_URL && !raw.EVENTS_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  EVENTS_SECRET: is required when EVENTS_URL is set (every event is signed); ' +
+        'generate one with: echo "whsec_$(openssl rand -base64 32)"',
+    );
+  }
   const allowed = raw.WEBHOOK_ALLOWED_IPS?.split(',')
     .map((ip) => ip.trim())
     .filter(Boolean);
@@ -200,6 +241,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     metricsPort: raw.METRICS_PORT,
     worker: { cachedWorkflows: raw.WORKER_CACHED_WORKFLOWS },
+    events: raw.EVENTS_URL
+      ? {
+          url: raw.EVENTS_URL,
+          secrets: [raw.EVENTS_SECRET!, ...(raw.EVENTS_SECRET_PREVIOUS ? [raw.EVENTS_SECRET_PREVIOUS] : [])],
+          renewalNoticeBefore: raw.RENEWAL_NOTICE_BEFORE,
+        }
+      : undefined,
   };
 }
 

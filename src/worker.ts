@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     scheduleLeadMs: config.iamport.scheduleLeadMs,
     encryptionKeys: config.temporal.encryptionKeys,
     cachedWorkflows: config.worker.cachedWorkflows,
+    events: config.events && { url: config.events.url, secrets: config.events.secrets },
     overrides: { shutdownGraceTime: SHUTDOWN_GRACE },
   });
   if (!config.temporal.encryptionKeys) {
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
     notice_url: noticeUrl,
     metrics: config.metricsPort > 0 ? `http://0.0.0.0:${config.metricsPort}/metrics` : 'off',
     cached_workflows: config.worker.cachedWorkflows,
+    events_url: config.events?.url ?? 'off',
+    events_secrets: config.events?.secrets.length ?? 0,
   });
   try {
     // Resolves once a shutdown signal has drained the worker.

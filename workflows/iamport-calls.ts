@@ -60,6 +60,17 @@ export const revokes = proxyActivities<BillingActivities>({
 /** Refunds are the work of a command too: never interrupted (the checksum makes a retry safe). */
 export const refunds = proxyActivities<BillingActivities>({ ...ACTIVITY_OPTIONS, heartbeatTimeout: '15 seconds' });
 
+/**
+ * Merchant event deliveries: one attempt per activity (the workflow retries on the Standard Webhooks schedule with
+ * its own timers), the HTTP request bounded at 15 s inside it.
+ */
+export const deliveries = proxyActivities<BillingActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumAttempts: 1 },
+  // continue-as-new does not wait for a delivery: the next run sends the event again, same id
+  cancellationType: ActivityCancellationType.ABANDON,
+});
+
 export const OUTAGE_BACKOFF_MS = [60_000, 120_000, 300_000, 600_000, 1_800_000];
 
 export const INTERRUPTED = Symbol('interrupted');

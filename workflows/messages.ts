@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Delivery } from './events';
 import type { PaymentNotification, Plan } from './types';
 import type { SubscriptionView } from './view';
 
@@ -71,10 +72,17 @@ export const operatorCommand = defineSignal<[OperatorCommand]>('operatorCommand'
 
 export const getState = defineQuery<SubscriptionView>('getState');
 
+/** Merchant events of this subscription: pending first (newest first), then the delivery log. */
+export const getEvents = defineQuery<{ enabled: boolean; deliveries: Delivery[] }>('getEvents');
+/** Sends an event again (the same id): a pending one at once, a delivered or failed one back into the outbox. */
+export const redeliverEvent = defineUpdate<Delivery, [string]>('redeliverEvent');
+
 /** Type names of the ApplicationFailures an update fails with; the HTTP server maps them to status codes. */
 export const REJECTION = {
   /** the request itself is malformed (400) */
   invalid: 'InvalidRequest',
   /** the request does not fit the subscription's current status (409) */
   conflict: 'InvalidState',
+  /** what the request names does not exist (404) */
+  notFound: 'NotFound',
 } as const;

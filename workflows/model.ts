@@ -123,6 +123,11 @@ export class SubscriptionModel {
     }
   }
 
+  /** A verified payment paid the cycle: the run continues as new next (nothing else should start in it). */
+  get completedCycle(): boolean {
+    return this.cycleCompleted && this.state.status !== 'canceled';
+  }
+
   get pending(): PendingCharge | undefined {
     return this.state.pending_charge;
   }
@@ -322,6 +327,7 @@ export class SubscriptionModel {
       fail_reason: payment.fail_reason,
       via,
       amount: payment.amount,
+      receipt_url: payment.receipt_url,
     });
     if (this.state.attention?.kind === 'unverifiable') this.state.attention = undefined;
     if (status === 'failed') {
@@ -345,7 +351,9 @@ export class SubscriptionModel {
 
   private record(
     pending: PendingCharge,
-    result: Pick<PaymentRecord, 'imp_uid' | 'status' | 'at' | 'fail_reason' | 'via'> & { amount?: number },
+    result: Pick<PaymentRecord, 'imp_uid' | 'status' | 'at' | 'fail_reason' | 'via' | 'receipt_url'> & {
+      amount?: number;
+    },
   ): void {
     recordPayment(this.state, {
       imp_uid: result.imp_uid,
@@ -357,6 +365,7 @@ export class SubscriptionModel {
       attempt: pending.attempt,
       fail_reason: result.fail_reason,
       via: result.via,
+      ...(result.receipt_url ? { receipt_url: result.receipt_url } : {}),
     });
   }
 
@@ -381,6 +390,7 @@ export class SubscriptionModel {
       state.next_charge_at = undefined;
     } else {
       state.status = 'canceled';
+      state.cancel_reason = 'dunning_exhausted';
       state.canceled_at = iso(nowMs);
       state.pending_charge = undefined;
       state.next_charge_at = undefined;
@@ -391,6 +401,7 @@ export class SubscriptionModel {
   endAtPeriodEnd(): void {
     const pending = this.state.pending_charge;
     this.state.status = 'canceled';
+    this.state.cancel_reason = 'period_end';
     this.state.canceled_at = pending?.charge_at ?? this.state.current_period?.end;
     this.state.pending_charge = undefined;
     this.state.next_charge_at = undefined;
@@ -466,6 +477,7 @@ export class SubscriptionModel {
           return;
         }
         state.status = 'canceled';
+        state.cancel_reason = 'requested';
         state.canceled_at = iso(acceptedAtMs);
         state.cancel_at_period_end = false;
         state.next_charge_at = undefined;

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   currentUpdateInfo,
+  isCancellation,
   makeContinueAsNewFunc,
   metricMeter,
   setCurrentDetails,
@@ -10,7 +11,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { INTERRUPTED, IamportCalls, reads, refunds, registrations, revokes } from './iamport-calls';
+import { SubscriptionEvents } from './events';
+import { deliveries, INTERRUPTED, IamportCalls, reads, refunds, registrations, revokes } from './iamport-calls';
 import { subscriptionWorkflowV1 } from './legacy/subscription-v1';
 import type { SubscriptionInput as LegacyInput } from './legacy/types-v1';
 import * as messages from './messages';
@@ -28,6 +30,7 @@ import {
   SubscriptionStatusKey,
   type SubscriptionSearchValues,
 } from './search-attributes';
+import type { DeliveryAnswer } from './events';
 import type { PaymentNotification, PendingCharge, SubscriptionInput, SubscriptionStatus } from './types';
 import type { SubscriptionView } from './view';
 
@@ -66,9 +69,36 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   const notifications: PaymentNotification[] = [...(input.notifications ?? [])];
   const calls = new IamportCalls(model, waitingFor, publish);
   const spinGuard = new SpinGuard();
+  // Merchant events (workflows/events.ts), only when the input turns them on: runs without them (and every history
+  // recorded before them) make exactly the commands they made before.
+  const events = input.events
+    ? new SubscriptionEvents(model.state, input, input.events, model.state.events, Date.now())
+    : undefined;
+  if (events) model.state.events = events.state;
+  /** an event delivery is in flight (the canceled run's last wait lets it finish) */
+  let delivering = false;
+  /** the run is about to continue as new: no new delivery starts in it */
+  let closing = false;
+  const observeEvents = () => events?.observe(Date.now());
 
   // ---- messages --------------------------------------------------------------------------------------------------
   setHandler(messages.getState, () => model.view());
+  setHandler(messages.getEvents, () => ({ enabled: events !== undefined, deliveries: events?.list() ?? [] }));
+  setHandler(
+    messages.redeliverEvent,
+    (eventId) => {
+      const delivery = events?.redeliver(eventId, Date.now());
+      if (!delivery) throw notFound(eventId);
+      return delivery;
+    },
+    {
+      validator: (eventId) => {
+        if (!events || typeof eventId !== 'string' || !events.list().some((d) => d.event.id === eventId)) {
+          throw notFound(eventId);
+        }
+      },
+    },
+  );
   setHandler(messages.paymentNotification, (notification) => {
     if (typeof notification?.imp_uid === 'string' && typeof notification?.merchant_uid === 'string') {
       notifications.push({ imp_uid: notification.imp_uid, merchant_uid: notification.merchant_uid, status: '' });
@@ -160,7 +190,10 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
 
   // ---- the loop --------------------------------------------------------------------------------------------------
   publish();
+  // Beside the loop, never inside it: a slow or dead merchant endpoint never delays a charge or a command.
+  if (events) void deliverEvents(events);
   for (;;) {
+    observeEvents();
     await applyCommands();
     if (notifications.length > 0) {
       await verifyNotification(notifications.shift()!);
@@ -213,7 +246,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         await revokePending();
         continue;
       case 'consent_due':
-        // event point: consent.requested / the missing-consent outcome (ConsentTransition)
+        // consent.requested / consent.missing follow from the state (workflows/events.ts)
         model.consentDue(Date.now());
         continue;
     }
@@ -221,7 +254,15 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   }
 
   waitingFor('nothing: canceled');
+  observeEvents();
   publish();
+  if (events) {
+    // The last events (subscription.canceled) go out before the run closes; a merchant down for longer than the
+    // retry schedule (or a disabled endpoint) leaves them pending in the final state, listed by GET /events.
+    waitingFor('delivering the last merchant events');
+    await condition(() => events.head() === undefined && !delivering, EVENTS_DRAIN_LIMIT);
+    waitingFor('nothing: canceled');
+  }
   // Let any update that is still returning finish before the run closes.
   await condition(allHandlersFinished);
   return model.view();
@@ -347,6 +388,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
           });
         }
         model.apply(queued.command, stampMs, Date.now(), revoked);
+        observeEvents();
         if (refund) await runRefund(refund, queued.command.command === 'refund');
       } catch (error) {
         queued.error = asRefusal(error);
@@ -362,7 +404,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     }
   }
 
-  /** A refund through iamport, durable and ordered with the charges (event point: payment.refunded). */
+  /** A refund through iamport, durable and ordered with the charges (payment.refunded follows from the state). */
   async function runRefund(plan: RefundPlan, failOnRefusal: boolean): Promise<void> {
     waitingFor(`refunding ${plan.amount} of ${plan.imp_uid}`);
     const result = await calls.retrying('refunding a payment', () =>
@@ -387,13 +429,21 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   }
 
   async function continueAsNew(): Promise<void> {
-    // Handlers still running would be cut off by continue-as-new: let queued commands finish first.
+    // Handlers still running would be cut off by continue-as-new: let queued commands finish first. An event delivery
+    // in flight is not waited for (a slow merchant must not hold up the next charge): it stays pending in the outbox
+    // and the next run sends it again under the same id.
+    closing = true;
     for (;;) {
       await applyCommands();
-      if (model.state.status === 'canceled') return;
+      if (model.state.status === 'canceled') {
+        closing = false;
+        return;
+      }
       if (allHandlersFinished() && commands.length === 0) break;
       await condition(() => commands.length > 0 || allHandlersFinished());
     }
+    // Events of this run's last transition (payment.succeeded) go with the state: the next run delivers them.
+    observeEvents();
     const next = searchValuesOf(model.view());
     // A closed run keeps its search attributes: without this, a subscription that recovered from past_due would still
     // match SubscriptionStatus="past_due" through its old run. Status changes are rare; happy cycles skip it.
@@ -407,6 +457,63 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       notifications: notifications.splice(0),
     });
   }
+
+  // ---- merchant events -------------------------------------------------------------------------------------------
+  /**
+   * Delivers the outbox's head with one deliverEvent activity per attempt, retries on the Standard Webhooks schedule
+   * with a timer, and emits the renewal and trial notices when their time comes. Never throws: a delivery problem
+   * is recorded in the delivery, never in the subscription.
+   */
+  async function deliverEvents(ev: SubscriptionEvents): Promise<void> {
+    const blocked = () => closing || model.completedCycle;
+    for (;;) {
+      if (blocked()) {
+        await condition(() => !blocked());
+        continue;
+      }
+      const nowMs = Date.now();
+      ev.noticeIfDue(nowMs);
+      const head = ev.head();
+      const headDueMs = head ? Date.parse(head.next_attempt_at ?? head.event.timestamp) : undefined;
+      if (head && headDueMs !== undefined && headDueMs <= nowMs) {
+        delivering = true;
+        let answer: DeliveryAnswer;
+        try {
+          answer = await deliveries.deliverEvent(head.event);
+        } catch (error) {
+          delivering = false;
+          if (isCancellation(error)) return; // the workflow itself is being cancelled
+          // The activity timed out or the worker went away: a failed attempt like any other.
+          answer = { outcome: 'failed', answer: failureMessage(error) };
+        }
+        delivering = false;
+        ev.answered(head.event.id, answer, Date.now());
+        continue;
+      }
+      const notice = ev.nextNotice();
+      const wakeAt = Math.min(headDueMs ?? Infinity, notice && notice.atMs < notice.dueMs ? notice.atMs : Infinity);
+      const version = ev.version;
+      const changed = () => ev.version !== version || blocked();
+      if (wakeAt === Infinity) await condition(changed);
+      else await condition(changed, Math.max(wakeAt - nowMs, 1));
+    }
+  }
+}
+
+function failureMessage(error: unknown): string {
+  const failure = error as { message?: string; cause?: { message?: string } };
+  return failure.cause?.message ?? failure.message ?? String(error);
+}
+
+/** A subscription whose last events are still pending closes anyway after this long. */
+const EVENTS_DRAIN_LIMIT = '7 days';
+
+function notFound(eventId: unknown): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: messages.REJECTION.notFound,
+    message: `no event ${String(eventId)} in this subscription's outbox or delivery log`,
+    nonRetryable: true,
+  });
 }
 
 /** A refused command fails its update with an ApplicationFailure; anything else would fail the workflow task. */

@@ -1,3 +1,5 @@
+import type { CancelReason, EventsSettings, EventsState } from './events';
+
 /**
  * The subscription's vocabulary, shared by the workflow, the activities, the client and the HTTP server. Field names
  * are snake_case like iamport's and like the HTTP API, so one shape travels end to end. Times are ISO-8601 strings
@@ -83,6 +85,8 @@ export interface PaymentRecord {
   refunded_amount?: number;
   /** the refunds of this payment, oldest first (workflows/refunds.ts) */
   refunds?: RefundRecord[];
+  /** iamport's receipt, when it gave one */
+  receipt_url?: string;
 }
 
 /** One refund of a payment, through iamport's /payments/cancel (workflows/refunds.ts). */
@@ -184,6 +188,10 @@ export interface SubscriptionState {
   consents?: PriceChange[];
   /** how many price changes were created; numbers change ids */
   price_change_count?: number;
+  /** why it was canceled (set with status canceled) */
+  cancel_reason?: CancelReason;
+  /** merchant events: sequence, outbox and delivery log (workflows/events.ts); only when events are on */
+  events?: EventsState;
 }
 
 export type OnMissingConsent = 'cancel' | 'keep_price';
@@ -261,6 +269,8 @@ export interface SubscriptionInput {
   notifications?: PaymentNotification[];
   /** consent rules (workflows/consent.ts); set by every signup through SubscriptionClient */
   consent?: ConsentSettings;
+  /** merchant events on (EVENTS_URL set when the subscription started); absent = off */
+  events?: EventsSettings;
 }
 
 export const RECENT_PAYMENTS_KEPT = 12;
@@ -289,6 +299,8 @@ export interface PaymentSummary {
   /** paid_at / failed_at / cancelled_at, whichever applies */
   at?: string;
   fail_reason?: string;
+  /** iamport's receipt_url; absent in summaries recorded before events */
+  receipt_url?: string;
 }
 
 /** The iamport webhook body, forwarded as a signal. Unverified: only a hint. */

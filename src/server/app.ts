@@ -9,6 +9,7 @@ import { requireBearerToken } from './auth';
 import type { RequestState } from './context';
 import { errorResponses } from './error-responses';
 import { HttpError, notFound } from './errors';
+import { eventRoutes } from './events';
 import { healthRoutes } from './health';
 import { requestLog } from './request-log';
 import { subscriptionRoutes } from './subscriptions';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDependencies): Koa<RequestState> {
       now: deps.now,
     }).routes(),
   );
+  root.use(eventRoutes({ auth, subscriptions: deps.subscriptions }).routes());
   // The hosted checkout and portal pages (src/pages), and the routes that create their sessions.
   root.use(
     pagesRoutes({

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     paymentResultGrace: config.billing.paymentResultGrace,
     consentWindow: config.billing.consentWindow,
     iamportMode: config.iamport.mode,
+    events: config.events && { renewal_notice_before: config.events.renewalNoticeBefore },
   });
   const iamport = createIamportClient({
     baseUrl: config.iamport.apiUrl,

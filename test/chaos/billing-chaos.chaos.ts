@@ -2,7 +2,9 @@
  * End-to-end chaos: the local stack's real processes (Temporal dev server, iamport sandbox, billing worker, HTTP
  * server) bill CHAOS_SUBSCRIPTIONS subscriptions (default 200) every 40 s while the worker is SIGKILLed three times,
  * the Temporal dev server restarts on its database, iamport fails 30 % of calls after 2 s and webhooks are duplicated,
- * delayed, reordered, dropped and forged. Then the faults stop, the system settles, and the sandbox's ledger is audited.
+ * delayed, reordered, dropped and forged. Merchant events go to a receiver that fails 30 % of deliveries and is down
+ * while Temporal restarts. Then the faults stop, the system settles, and the sandbox's ledger is audited, the events
+ * received against it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,6 +24,8 @@ import { INTERVAL_MS, planPopulation, type PlannedSubscription } from './populat
 import { ProcessChaos } from './process-chaos';
 import { injectedFailures, SandboxAdmin, scheduleRegistrations } from './sandbox-admin';
 import { SubscriptionApi, type CancelRecord } from './subscription-api';
+import { auditEvents, type EventFindings } from './event-audit';
+import { newSecret, startEventReceiver, type EventReceiver } from '../helpers/event-receiver';
 
 const SUBSCRIPTIONS = Number(process.env.CHAOS_SUBSCRIPTIONS ?? 200);
 
@@ -48,6 +52,10 @@ const TIMELINE = {
   faultsOff: 240,
 };
 const WORKER_DOWN_MS = 5_000;
+/** Share of event deliveries the merchant's endpoint answers 500 while the chaos lasts. */
+const EVENT_FAILURE_RATE = 0.3;
+const EVENTS_SECRET = newSecret();
+const EVENTS_SETTLE_LIMIT_MS = 240_000;
 const TEMPORAL_DOWN_MS = 15_000;
 const SETTLE_LIMIT_MS = 300_000;
 /** Checks happen this far into a period: anchors spread over its first 10 s, so every charge has been handled. */
@@ -72,6 +80,8 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
   let cluster: PostgresTemporal | undefined;
   let passed = false;
   let suiteStartedAt = 0;
+  let receiver: EventReceiver;
+  let failingEvents = true;
 
   beforeAll(async () => {
     suiteStartedAt = Date.now();
@@ -82,18 +92,23 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
     if (process.env.CHAOS_TEMPORAL === 'postgres') {
       cluster = await startPostgresTemporal({ dataDir: mkdtempSync(join(tmpdir(), 'billing-chaos-postgres-')) });
     }
+    receiver = await startEventReceiver({
+      secrets: [EVENTS_SECRET],
+      answer: () => ({ status: failingEvents && Math.random() < EVENT_FAILURE_RATE ? 500 : 204 }),
+    });
     stack = await startLocalStack({
       dataDir,
       ports: { temporal, temporalUi, sandbox, http, metrics },
       temporalAddress: cluster?.address,
       // Lost webhooks are looked up 10 s after the charge time instead of 15 minutes.
-      env: { PAYMENT_RESULT_GRACE: 'PT10S' },
+      env: { PAYMENT_RESULT_GRACE: 'PT10S', EVENTS_URL: receiver.url, EVENTS_SECRET },
     });
   });
 
   afterAll(async () => {
     await stack?.stop();
     await cluster?.stop();
+    await receiver?.close();
     if (passed) rmSync(dataDir, { recursive: true, force: true });
     if (passed && cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
     else process.stdout.write(`\nchaos run data and logs kept in ${dataDir}\n`);
@@ -122,7 +137,12 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
       await at(TIMELINE.workerKills[0]);
       await chaos.killWorker(WORKER_DOWN_MS);
       await at(TIMELINE.temporalStop);
+      // The merchant's endpoint is down too while Temporal restarts: connections refused.
+      await receiver.down();
+      chaos.note('merchant event endpoint down');
       await chaos.restartTemporal(TEMPORAL_DOWN_MS);
+      await receiver.up();
+      chaos.note('merchant event endpoint up');
       for (const second of TIMELINE.workerKills.slice(1)) {
         await at(second);
         await chaos.killWorker(WORKER_DOWN_MS);
@@ -141,6 +161,7 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
     tracks.catch(() => undefined); // awaited below, after the faults are off
     await at(TIMELINE.faultsOff);
     await sandbox.setFaults(NO_FAULTS);
+    failingEvents = false;
     const chaosMs = Date.now() - startedAt;
     chaos.note('sandbox faults off; settling');
     await tracks;
@@ -163,6 +184,24 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
       if (Date.now() - settleStarted > SETTLE_LIMIT_MS) break;
     }
     const settleMs = Date.now() - settleStarted;
+    // Events: a delivery that failed twice waits 5 min, three times 30 min (the Standard Webhooks schedule); the
+    // operator's redeliver sends what is still pending now that the endpoint answers.
+    const eventsStarted = Date.now();
+    let eventFindings: EventFindings;
+    for (;;) {
+      // Subscriptions keep renewing: the events received are copied before the ledger is read, at a quiet moment of
+      // a period (its charges handled), so every event received has its charge in the ledger read after it.
+      await sleep(nextQuietMoment(firstChargeMs) - Date.now());
+      const received = [...receiver.received];
+      const current = await takeSnapshot(sandbox, stack!.sandbox!.spec.logFile, api, planned);
+      eventFindings = auditEvents(planned, current.ledger, current.states, received, EVENTS_SECRET);
+      chaos.note(`event audit: ${eventFindings.violations.length} violations, ${eventFindings.lags.length} lags`);
+      if (eventFindings.violations.length > 0 || eventFindings.lags.length === 0) break;
+      if (Date.now() - eventsStarted > EVENTS_SETTLE_LIMIT_MS) break;
+      const redelivered = await mapLimit(planned, 20, (p) => api.redeliverPending(p.id));
+      chaos.note(`redelivered ${redelivered.reduce((a, b) => a + b, 0)} pending events`);
+    }
+    const failedDeliveries = receiver.received.filter((e) => e.answered >= 300).length;
     const notCompleted = await workflowsNotCompleted(stack!.urls.temporal, billingDataConverter(stack!.encryptionKeys));
 
     const facts = {
@@ -192,8 +231,26 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
           : ''),
     );
 
+    process.stdout.write(
+      `\nmerchant events: ${receiver.received.length} deliveries, ${failedDeliveries} answered 500, ` +
+        `distinct ids by type ${JSON.stringify(eventFindings.counts)}\n` +
+        (eventFindings.violations.length + eventFindings.lags.length > 0
+          ? `event findings:\n${[...eventFindings.violations, ...eventFindings.lags]
+              .slice(0, 40)
+              .map((line) => `  ${line}`)
+              .join('\n')}\n`
+          : ''),
+    );
+
     expect(findings.violations).toEqual([]);
     expect(findings.lags).toEqual([]);
+    expect(eventFindings.violations).toEqual([]);
+    expect(eventFindings.lags).toEqual([]);
+    // The endpoint really failed deliveries, and the events really covered payments, declines and cancels.
+    expect(failedDeliveries).toBeGreaterThan(0);
+    expect(eventFindings.counts['payment.succeeded']).toBeGreaterThan(0);
+    expect(eventFindings.counts['payment.failed']).toBeGreaterThan(0);
+    expect(eventFindings.counts['subscription.canceled']).toBeGreaterThan(0);
     expect(notCompleted).toEqual([]);
     expect(chaos.unexpectedExits).toEqual([]);
     expect(chaos.workerKills).toBe(3);

@@ -79,6 +79,18 @@ export class SubscriptionApi {
     };
   }
 
+  /** Sends again every event of the subscription still pending (what an operator does after an outage). */
+  async redeliverPending(id: string): Promise<number> {
+    const { answer } = await retryTransient(() => this.send('GET', `/events?subscription_id=${id}&status=pending`), {
+      tries: 3,
+      withinMs: 20_000,
+    });
+    if (answer.status !== 200) return 0;
+    const pending = (answer.body as { events: { id: string }[] }).events;
+    for (const event of pending) await this.send('POST', `/events/${event.id}/redeliver`);
+    return pending.length;
+  }
+
   async state(id: string): Promise<SubscriptionView | undefined> {
     const { answer } = await retryTransient(() => this.send('GET', `/subscriptions/${id}`), {
       tries: 5,

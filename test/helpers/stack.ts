@@ -55,7 +55,13 @@ export interface BillingStack {
  */
 export async function startBillingStack(
   env: TestWorkflowEnvironment,
-  options: { sandbox?: Partial<SandboxOptions>; taskQueue?: string; encryptionKeys?: EncryptionKey[] } = {},
+  options: {
+    sandbox?: Partial<SandboxOptions>;
+    taskQueue?: string;
+    encryptionKeys?: EncryptionKey[];
+    /** merchant events; read at each startWorker, so a test can rotate the secrets and restart the worker */
+    events?: { url: string; secrets: string[] };
+  } = {},
 ): Promise<BillingStack> {
   const taskQueue = options.taskQueue ?? `billing-${Math.random().toString(36).slice(2, 8)}`;
   const relayed: BillingStack['relayed'] = [];
@@ -93,6 +99,7 @@ export async function startBillingStack(
         noticeUrl: relay.url,
         workflowBundle: await workflowBundle(),
         encryptionKeys: options.encryptionKeys,
+        events: options.events && { ...options.events, secrets: [...options.events.secrets] },
       });
       running = { worker, done: worker.run() };
     },

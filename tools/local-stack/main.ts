@@ -5,12 +5,14 @@
  */
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/temporal-binaries';
+import { mkdirSync } from 'node:fs';
+import { eventsSecretIn, startMerchantEventReceiver } from './event-receiver';
 import { startLocalStack, type LocalStack } from './stack';
 
 const DATA_DIR = process.env.DATA_DIR ?? join(PROJECT_ROOT, '.data');
 const port = (variable: string, fallback: number) => Number(process.env[variable] ?? fallback);
 
-function banner(stack: LocalStack): string {
+function banner(stack: LocalStack, eventsUrl: string, ownReceiver: boolean): string {
   const demo = JSON.stringify({
     customer_uid: `demo-${Date.now().toString(36)}`,
     card: { card_number: '4242-4242-4242-4242', expiry: '2030-12', birth: '900101', pwd_2digit: '00' },
@@ -27,6 +29,7 @@ function banner(stack: LocalStack): string {
       ? `  iamport sandbox   ${stack.urls.sandbox}   (dashboard: ${stack.urls.sandbox}/ ; ledger: ${stack.urls.sandbox}/__sandbox/ledger)`
       : '',
     `  Worker metrics    ${stack.urls.metrics}`,
+    `  Merchant events   ${eventsUrl}${ownReceiver ? '   (a local receiver: received events are printed below)' : ''}`,
     stack.urls.codec
       ? `  Codec server      ${stack.urls.codec}   (decrypts payloads for the UI; token in ${join(DATA_DIR, 'codec-token')})`
       : '',
@@ -47,6 +50,16 @@ function banner(stack: LocalStack): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  mkdirSync(DATA_DIR, { recursive: true });
+  // Merchant events go to EVENTS_URL when set; otherwise to a small local receiver that prints them.
+  const ownReceiver = !process.env.EVENTS_URL;
+  const eventsSecret = process.env.EVENTS_SECRET ?? eventsSecretIn(DATA_DIR);
+  const receiver = ownReceiver
+    ? await startMerchantEventReceiver(port('EVENTS_RECEIVER_PORT', 3001), eventsSecret, (line) =>
+        console.log(`[merchant] ${line}`),
+      )
+    : undefined;
+  const eventsUrl = process.env.EVENTS_URL ?? receiver!.url;
   const stack = await startLocalStack({
     dataDir: DATA_DIR,
     ports: {
@@ -59,8 +72,9 @@ async function main(): Promise<void> {
     },
     temporalAddress: process.env.TEMPORAL_ADDRESS,
     iamportApiUrl: process.env.IAMPORT_API_URL,
+    env: { EVENTS_URL: eventsUrl, EVENTS_SECRET: eventsSecret },
   });
-  console.log(banner(stack));
+  console.log(banner(stack, eventsUrl, ownReceiver));
   console.log(`(ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
   let stopping = false;
@@ -69,6 +83,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log('\nstopping…');
     await stack.stop();
+    receiver?.server.close();
     process.exit(code);
   };
   for (const managed of [stack.codecServer, stack.temporal, stack.sandbox, stack.worker, stack.server]) {
