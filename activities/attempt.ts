@@ -49,7 +49,12 @@ export async function runAttempt<T>(fn: (attempt: Attempt) => Promise<T>): Promi
   const budget = context ? attemptBudgetMs(context.info) : DEFAULT_ATTEMPT_BUDGET_MS;
   const deadline = AbortSignal.timeout(budget);
   const signal = context ? AbortSignal.any([context.cancellationSignal, deadline]) : deadline;
+  // Only an activity the workflow may cancel and wait for (registrations) or that must show it is alive (revokes,
+  // refunds) has a heartbeat timeout. A read is abandoned, never waited for: its heartbeats would only be writes to
+  // Temporal's database (each one is), two or three per read.
+  const beats = (context?.info.heartbeatTimeoutMs ?? 0) > 0;
   const heartbeat = () => {
+    if (!beats) return;
     try {
       context?.heartbeat();
     } catch {
@@ -57,8 +62,8 @@ export async function runAttempt<T>(fn: (attempt: Attempt) => Promise<T>): Promi
     }
   };
   heartbeat();
-  const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
-  timer.unref();
+  const timer = beats ? setInterval(heartbeat, HEARTBEAT_EVERY_MS) : undefined;
+  timer?.unref();
   try {
     return await fn({ signal, heartbeat });
   } catch (error) {
@@ -68,6 +73,6 @@ export async function runAttempt<T>(fn: (attempt: Attempt) => Promise<T>): Promi
     }
     throw toActivityFailure(error);
   } finally {
-    clearInterval(timer);
+    if (timer) clearInterval(timer);
   }
 }

@@ -34,8 +34,10 @@ export class SubscriptionError extends Error {
     readonly code: SubscriptionErrorCode,
     message: string,
     readonly problems?: FieldProblem[],
+    /** what Temporal answered (for the operator's log; never shown to the caller) */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -62,6 +64,8 @@ export function toSubscriptionError(error: unknown, subscriptionId: string): unk
     return new SubscriptionError(
       'unavailable',
       'Temporal or the subscription worker did not answer in time; the request may still take effect: repeat it with the same Idempotency-Key, or check before repeating it',
+      undefined,
+      error,
     );
   }
   return error;

@@ -416,7 +416,8 @@ describe('attempts: cancellation, deadline, heartbeats', () => {
   it('a cancelled registration whose request hangs returns promptly; the request lands late and is refused after the revoke', async () => {
     const input = await newCharge(60);
     sandbox.rules.add({ method: 'POST', path: '/subscribe/payments/schedule', latency_ms: 3_000, times: 1 });
-    const env = new MockActivityEnvironment(info(45_000));
+    // As the workflow schedules registrations: with a heartbeat timeout, so cancellation reaches the attempt.
+    const env = new MockActivityEnvironment({ ...info(45_000), heartbeatTimeoutMs: 15_000 });
     let heartbeats = 0;
     env.on('heartbeat', () => (heartbeats += 1));
     const handledBefore = handled.length;
@@ -484,17 +485,28 @@ describe('attempts: cancellation, deadline, heartbeats', () => {
     expect(Date.now() - tokenStarted).toBeLessThan(1_500);
   });
 
-  it('heartbeats while a slow call runs', async () => {
-    sandbox.rules.add({
-      method: 'GET',
-      path: '/subscribe/payments/schedule/:merchant_uid',
-      latency_ms: 2_500,
-      times: 1,
-    });
-    const env = new MockActivityEnvironment(info(45_000));
-    let heartbeats = 0;
-    env.on('heartbeat', () => (heartbeats += 1));
-    expect(await env.run(activities.lookupCharge, 'slow_x_1_1')).toEqual({ schedule_status: 'missing', payment: null });
-    expect(heartbeats).toBeGreaterThanOrEqual(3);
+  it('heartbeats while a slow call runs, when the activity has a heartbeat timeout; a read without one does not', async () => {
+    const slowLookup = () =>
+      sandbox.rules.add({
+        method: 'GET',
+        path: '/subscribe/payments/schedule/:merchant_uid',
+        latency_ms: 2_500,
+        times: 1,
+      });
+    const heartbeatsOf = async (activityInfo: ReturnType<typeof info> & { heartbeatTimeoutMs?: number }) => {
+      const env = new MockActivityEnvironment(activityInfo);
+      let heartbeats = 0;
+      env.on('heartbeat', () => (heartbeats += 1));
+      expect(await env.run(activities.lookupCharge, 'slow_x_1_1')).toEqual({
+        schedule_status: 'missing',
+        payment: null,
+      });
+      return heartbeats;
+    };
+
+    slowLookup();
+    expect(await heartbeatsOf({ ...info(45_000), heartbeatTimeoutMs: 15_000 })).toBeGreaterThanOrEqual(3);
+    slowLookup();
+    expect(await heartbeatsOf(info(45_000))).toBe(0);
   });
 });

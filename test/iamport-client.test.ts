@@ -526,12 +526,32 @@ describe('reads sent again', () => {
     expect(fake.requestsTo('/payments/imp_100')).toHaveLength(1);
   });
 
-  it('never repeats a request that changes something', async () => {
-    fake.routes.set('POST /subscribe/payments/unschedule', (ctx) => reply(ctx, 500, -1, 'down', null));
+  it('never repeats a request whose repetition would do it again (a schedule, a charge, a refund)', async () => {
+    fake.routes.set('POST /subscribe/payments/schedule', (ctx) => reply(ctx, 500, -1, 'down', null));
+    fake.routes.set('POST /subscribe/payments/again', (ctx) => reply(ctx, 502, -1, 'down', null));
+    fake.routes.set('POST /payments/cancel', (ctx) => reply(ctx, 503, -1, 'down', null));
 
-    await rejection(client(quick).unschedule({ customer_uid: 'cu_1', merchant_uid: ['m_1'] }));
+    await rejection(client(quick).schedule({ customer_uid: 'cu_1', schedules: [] }));
+    await rejection(client(quick).again({ customer_uid: 'c', merchant_uid: 'm', amount: 1, name: 'n' }));
+    await rejection(client(quick).cancelPayment({ imp_uid: 'imp_1', reason: 'r' }));
 
-    expect(fake.requestsTo('/subscribe/payments/unschedule')).toHaveLength(1);
+    expect(fake.requestsTo('/subscribe/payments/schedule')).toHaveLength(1);
+    expect(fake.requestsTo('/subscribe/payments/again')).toHaveLength(1);
+    expect(fake.requestsTo('/payments/cancel')).toHaveLength(1);
+  });
+
+  it('repeats an unschedule: revoking twice revokes once', async () => {
+    let calls = 0;
+    fake.routes.set('POST /subscribe/payments/unschedule', (ctx) => {
+      calls += 1;
+      if (calls === 1) return reply(ctx, 500, -1, 'down', null);
+      ok(ctx, [{ ...scheduleResult('m_1'), schedule_status: 'revoked' }]);
+    });
+
+    const revoked = await client(quick).unschedule({ customer_uid: 'cu_1', merchant_uid: ['m_1'] });
+
+    expect(revoked[0].schedule_status).toBe('revoked');
+    expect(fake.requestsTo('/subscribe/payments/unschedule')).toHaveLength(2);
   });
 
   it('fetches a failed token again for any request, which is then sent once', async () => {

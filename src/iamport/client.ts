@@ -37,8 +37,8 @@ export interface IamportClientOptions {
   /** Sub-merchant tier code, sent as the `Tier` header on every request. */
   tier?: string;
   /**
-   * A GET that fails with a 5xx or a dropped connection is sent again after each of these pauses (unless the call's
-   * signal ends first), and so is any request whose access token could not be fetched. Reads change nothing, so one
+   * A GET (or an unschedule) that fails with a 5xx or a dropped connection is sent again after each of these pauses
+   * (unless the call's signal ends first), and so is any request whose access token could not be fetched. Reads change nothing, so one
    * flaky answer need not fail a whole activity attempt, whose other requests would then be repeated too. Timeouts are
    * not repeated: they already spent the time. [] turns it off.
    */
@@ -76,6 +76,8 @@ interface Request {
   query?: QueryParams;
   body?: unknown;
   signal?: AbortSignal;
+  /** a POST whose repetition changes nothing more (sent again like a GET) */
+  repeatable?: boolean;
 }
 
 /** Typed iamport (PortOne) V1 REST client. Every failure is an IamportError; see errors.ts for the kinds. */
@@ -141,9 +143,18 @@ export class IamportClient {
     return shaped(request, await this.list<unknown>(request), (list) => list.map(normalizeSchedule));
   }
 
-  /** The schedules iamport revoked: only those listed were revoked. Nothing to revoke is a `business` error. */
+  /**
+   * The schedules iamport revoked: only those listed were revoked. Nothing to revoke is a `business` error. Sent again
+   * after a transient failure as a read is: revoking twice revokes once (the second answer says nothing is left).
+   */
   async unschedule(req: UnscheduleRequest, options: CallOptions = {}): Promise<ScheduleResult[]> {
-    const request: Request = { method: 'POST', template: '/subscribe/payments/unschedule', body: req, ...options };
+    const request: Request = {
+      method: 'POST',
+      template: '/subscribe/payments/unschedule',
+      body: req,
+      repeatable: true,
+      ...options,
+    };
     return shaped(request, await this.list<unknown>(request), (list) => list.map(normalizeSchedule));
   }
 
@@ -238,7 +249,10 @@ export class IamportClient {
       try {
         return await this.authorizedOnce<T>(request);
       } catch (error) {
-        const repeatable = request.method === 'GET' || (isIamportError(error) && error.endpoint === TOKEN_ENDPOINT);
+        const repeatable =
+          request.method === 'GET' ||
+          request.repeatable === true ||
+          (isIamportError(error) && error.endpoint === TOKEN_ENDPOINT);
         if (retry >= delays.length || !repeatable || !isTransientFailure(error)) throw error;
         if (!(await pause(delays[retry], request.signal))) throw error;
       }

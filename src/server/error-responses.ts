@@ -13,7 +13,10 @@ export function errorResponses(): AppMiddleware {
       if (answer.code === 'internal_error') {
         ctx.state.logger.error('request failed', { err: describeError(error) });
       } else if (answer.status >= 500 && !(error instanceof HttpError)) {
-        ctx.state.logger.warn('a service this request needs is unavailable', { code: answer.code });
+        ctx.state.logger.warn('a service this request needs is unavailable', {
+          code: answer.code,
+          cause: causeOf(error),
+        });
       }
       ctx.status = answer.status;
       ctx.set(answer.headers);
@@ -70,4 +73,16 @@ export function toHttpError(error: unknown): HttpError {
 function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { value: String(error).slice(0, 200) };
   return { name: error.name, message: error.message, stack: error.stack };
+}
+
+/** What a dependency answered (e.g. Temporal's gRPC status), short: why a 503 happened, for the operator. */
+function causeOf(error: unknown): string | undefined {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  if (!(cause instanceof Error)) return undefined;
+  const grpcCode = (cause as { code?: unknown }).code ?? (cause.cause as { code?: unknown } | undefined)?.code;
+  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
+  return `${cause.name}${typeof grpcCode === 'number' ? ` (gRPC ${grpcCode})` : ''}: ${cause.message}${inner}`.slice(
+    0,
+    300,
+  );
 }
