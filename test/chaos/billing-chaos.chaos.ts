@@ -16,6 +16,7 @@ import { startLocalStack, type LocalStack } from '../../tools/local-stack/stack'
 import type { SubscriptionView } from '../../workflows/view';
 import { billingDataConverter } from '../../src/temporal/data-converter';
 import { cancelsAcceptedAt } from './cancel-acceptance';
+import { auditRefunds } from './refund-audit';
 import { workflowsNotCompleted } from './workflow-outcomes';
 import { auditLedger, type Findings, type Snapshot } from './ledger-audit';
 import { figuresTable, measure } from './figures';
@@ -23,7 +24,7 @@ import { mapLimit, sleep } from './http';
 import { INTERVAL_MS, planPopulation, type PlannedSubscription } from './population';
 import { ProcessChaos } from './process-chaos';
 import { injectedFailures, SandboxAdmin, scheduleRegistrations } from './sandbox-admin';
-import { SubscriptionApi, type CancelRecord } from './subscription-api';
+import { SubscriptionApi, type CancelRecord, type RefundAnswer } from './subscription-api';
 import { auditEvents, type EventFindings } from './event-audit';
 import { newSecret, startEventReceiver, type EventReceiver } from '../helpers/event-receiver';
 
@@ -49,6 +50,7 @@ const TIMELINE = {
   workerKills: [45, 126, 207],
   temporalStop: 86,
   cancelRounds: [65, 160] as const,
+  refunds: 100,
   faultsOff: 240,
 };
 const WORKER_DOWN_MS = 5_000;
@@ -157,7 +159,26 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
       const slowest = Math.max(...records.map((r) => r.confirmed_at_ms - r.requested_at_ms));
       chaos.note(`cancel round ${round} confirmed (the slowest after ${(slowest / 1000).toFixed(0)} s)`);
     };
-    const tracks = Promise.all([processTrack(), cancelRound(1), cancelRound(2)]);
+    const refundAnswers: RefundAnswer[] = [];
+    const refundTrack = async () => {
+      await at(TIMELINE.refunds);
+      // Partial refunds of renewing subscriptions while they are charged: each request twice at once with its key,
+      // and another one with a key of its own.
+      const targets = planned.filter((p, i) => p.role === 'renews' && i % 10 === 1);
+      chaos.note(`refund round: ${targets.length} subscriptions`);
+      const answers = await mapLimit(targets, 10, (p) =>
+        Promise.all([
+          api.refund(p.id, { amount: 200, reason: `chaos-twice-${p.id}` }, `refund-twice-${p.id}`),
+          api.refund(p.id, { amount: 200, reason: `chaos-twice-${p.id}` }, `refund-twice-${p.id}`),
+          api.refund(p.id, { amount: 300, reason: `chaos-other-${p.id}` }, `refund-other-${p.id}`),
+        ]),
+      );
+      refundAnswers.push(...answers.flat());
+      const byStatus = new Map<number, number>();
+      for (const a of refundAnswers) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
+      chaos.note(`refund round answered: ${[...byStatus].map(([status, n]) => `${n}× ${status}`).join(', ')}`);
+    };
+    const tracks = Promise.all([processTrack(), cancelRound(1), cancelRound(2), refundTrack()]);
     tracks.catch(() => undefined); // awaited below, after the faults are off
     await at(TIMELINE.faultsOff);
     await sandbox.setFaults(NO_FAULTS);
@@ -184,6 +205,7 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
       if (Date.now() - settleStarted > SETTLE_LIMIT_MS) break;
     }
     const settleMs = Date.now() - settleStarted;
+    const refundViolations = auditRefunds(snapshot.ledger, refundAnswers);
     // Events: a delivery that failed twice waits 5 min, three times 30 min (the Standard Webhooks schedule); the
     // operator's redeliver sends what is still pending now that the endpoint answers.
     const eventsStarted = Date.now();
@@ -223,8 +245,8 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
     const figures = measure(facts);
     process.stdout.write(
       `\nchaos timeline:\n${chaos.log.map((line) => `  ${line}`).join('\n')}\n\nfigures:\n${figuresTable(facts, figures)}\n` +
-        (findings.violations.length + findings.lags.length > 0
-          ? `\nfindings:\n${[...findings.violations, ...findings.lags]
+        (findings.violations.length + findings.lags.length + refundViolations.length > 0
+          ? `\nfindings:\n${[...refundViolations, ...findings.violations, ...findings.lags]
               .slice(0, 40)
               .map((line) => `  ${line}`)
               .join('\n')}\n`
@@ -243,6 +265,7 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
     );
 
     expect(findings.violations).toEqual([]);
+    expect(refundViolations).toEqual([]);
     expect(findings.lags).toEqual([]);
     expect(eventFindings.violations).toEqual([]);
     expect(eventFindings.lags).toEqual([]);

@@ -1,6 +1,7 @@
 /**
  * Merchant events against the sandbox's ledger: every paid charge has exactly one distinct payment.succeeded id
- * received, every decline one payment.failed, every canceled subscription one subscription.canceled, and nothing was
+ * received, every decline one payment.failed, every refund one payment.refunded, every canceled subscription one
+ * subscription.canceled, and nothing was
  * received for anything that did not happen. A missing event is a lag (it may still be on its way); a second id for
  * one fact, an event for a fact the ledger does not show, or a delivery that does not verify is a violation.
  */
@@ -83,6 +84,27 @@ export function auditEvents(
         if (!charge && !(type === 'payment.failed' && event.data.imp_uid === null)) {
           findings.violations.push(`${event.id}: ${type} for ${String(event.data.merchant_uid)}, not in the ledger`);
         }
+      }
+    }
+    // Refunds: one payment.refunded per refund iamport made (same payment, same amount), none for another.
+    const paidImpUids = new Set(ledgerCharges.filter((c) => c.status === 'paid').map((c) => c.imp_uid));
+    const ledgerRefunds = ledger.refunds.filter((r) => paidImpUids.has(r.imp_uid));
+    const refundEvents = of('payment.refunded');
+    for (const refund of ledgerRefunds) {
+      const matching = refundEvents.filter((e) => e.data.imp_uid === refund.imp_uid && e.data.reason === refund.reason);
+      if (matching.length === 0) findings.lags.push(`${subscription.id}: no payment.refunded yet for ${refund.reason}`);
+      if (matching.length > 1) {
+        findings.violations.push(`${subscription.id}: ${matching.length} payment.refunded ids for ${refund.reason}`);
+      }
+      for (const event of matching) {
+        if (event.data.amount !== refund.amount) {
+          findings.violations.push(`${event.id}: refunded ${String(event.data.amount)}, the ledger ${refund.amount}`);
+        }
+      }
+    }
+    for (const event of refundEvents) {
+      if (!ledgerRefunds.some((r) => r.imp_uid === event.data.imp_uid && r.reason === event.data.reason)) {
+        findings.violations.push(`${event.id}: payment.refunded of ${String(event.data.imp_uid)}, not in the ledger`);
       }
     }
     const canceled = of('subscription.canceled');

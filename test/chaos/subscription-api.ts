@@ -50,6 +50,7 @@ export class SubscriptionApi {
    */
   async cancel(id: string, atPeriodEnd: boolean): Promise<CancelRecord> {
     const key = `cancel-${id}-${atPeriodEnd ? 'period-end' : 'now'}`;
+    const body = { at_period_end: atPeriodEnd };
     const requestedAt = Date.now();
     const deadline = requestedAt + 240_000;
     let attempts = 0;
@@ -64,7 +65,7 @@ export class SubscriptionApi {
     });
     while (attempts < 8 && Date.now() < deadline) {
       attempts += 1;
-      answer = await this.send('POST', `/subscriptions/${id}/cancel`, { at_period_end: atPeriodEnd }, key);
+      answer = await this.send('POST', `/subscriptions/${id}/cancel`, body, key);
       if (answer.status === 200) return confirmed(answer.body as SubscriptionView);
       if (!isTransient(answer)) break;
       await sleep(3_000);
@@ -98,4 +99,23 @@ export class SubscriptionApi {
     });
     return answer.status === 200 ? (answer.body as SubscriptionView) : undefined;
   }
+
+  /**
+   * Asks for a refund, repeating a lost answer with the same Idempotency-Key; the final answer's status (200
+   * refunded, 409 nothing left to refund or iamport busy with a charge, …).
+   */
+  async refund(id: string, body: { amount?: number; reason: string }, key: string): Promise<RefundAnswer> {
+    const { answer, attempts } = await retryTransient(() =>
+      this.send('POST', `/subscriptions/${id}/refunds`, body, key),
+    );
+    return { id, key, reason: body.reason, status: answer.status, attempts };
+  }
+}
+
+export interface RefundAnswer {
+  id: string;
+  key: string;
+  reason: string;
+  status: number;
+  attempts: number;
 }
