@@ -60,7 +60,8 @@ it('a decline, a card update, cycles, a plan change, a secret rotation, a pause 
   await handleOf(id).executeUpdate(updatePaymentMethod, { args: [{ customer_uid: good }] });
   await waitForState(stack.client, id, (s) => s.totals.paid_count === 1);
   await waitForState(stack.client, id, (s) => s.totals.paid_count === 2, 20_000);
-  await handleOf(id).executeUpdate(changePlan, { args: [{ amount: 2000 }] });
+  // A price cut applies at once (a rise waits for the customer's consent: test/workflow-korean-rules.test.ts).
+  await handleOf(id).executeUpdate(changePlan, { args: [{ amount: 500 }] });
   await waitForState(stack.client, id, (s) => s.totals.paid_count === 3, 20_000);
 
   // Rotation: the worker now signs with the new secret and the old one.
@@ -112,7 +113,7 @@ it('a decline, a card update, cycles, a plan change, a secret rotation, a pause 
   const paid = charges.filter((c) => c.status === 'paid');
   const succeeded = accepted.filter((e) => e.type === 'payment.succeeded');
   expect(succeeded.map((e) => e.data.merchant_uid).sort()).toEqual(paid.map((c) => c.merchant_uid).sort());
-  expect(succeeded.map((e) => e.data.amount)).toEqual([1000, 1000, 2000, 2000]);
+  expect(succeeded.map((e) => e.data.amount)).toEqual([1000, 1000, 500, 500]);
   for (const event of succeeded) {
     expect(event.data).toMatchObject({
       imp_uid: expect.any(String),

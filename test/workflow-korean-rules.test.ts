@@ -9,7 +9,8 @@ import { cancel, changePlan, consent } from '../workflows/messages';
 import type { SubscriptionInput } from '../workflows/types';
 import { startBillingServer, type BillingServer } from './helpers/billing-server';
 import { startTimeSkippingServer } from './helpers/temporal';
-import { startBillingStack, type BillingStack } from './helpers/stack';
+import { newSecret, startEventReceiver, type EventReceiver } from './helpers/event-receiver';
+import { eventually, startBillingStack, type BillingStack } from './helpers/stack';
 import {
   issueKey,
   startSubscription,
@@ -22,11 +23,16 @@ import {
 let env: TestWorkflowEnvironment;
 let stack: BillingStack;
 let server: BillingServer;
+/** the merchant's endpoint: consent and refund events reach it as every other event does */
+let receiver: EventReceiver;
+const EVENTS_SECRET = newSecret();
 
 beforeAll(async () => {
+  receiver = await startEventReceiver({ secrets: [EVENTS_SECRET] });
   env = await startTimeSkippingServer({ searchAttributes: SUBSCRIPTION_SEARCH_ATTRIBUTES });
   stack = await startBillingStack(env, {
     sandbox: { clock: { startAt: await env.currentTimeMs(), frozen: true }, tickMs: 0 },
+    events: { url: receiver.url, secrets: [EVENTS_SECRET] },
   });
   server = await startBillingServer({ client: stack.client, iamport: stack.iamport, taskQueue: stack.taskQueue });
 });
@@ -34,6 +40,7 @@ afterAll(async () => {
   await server?.close();
   await stack?.teardown();
   await env?.teardown();
+  await receiver?.close();
 });
 
 const DAY = 86_400_000;
@@ -64,6 +71,7 @@ async function paidSubscription(prefix: string, startAt: string, extra: Partial<
     plan: { name: 'Basic', amount: 10000, interval: 'P1M' },
     start_at: startAt,
     payment_result_grace: 'PT1H',
+    events: {},
     ...extra,
   });
   await waitForState(stack.client, id, (s) => s.pending_charge?.registered === true);
@@ -113,6 +121,29 @@ describe('price rise', () => {
       ['2030-02-01T01:00:00.000Z', 15000, 'paid'],
     ]);
     await handleOf(id).executeUpdate(cancel, { args: [{}] });
+
+    // The merchant got the consent request (with what it must show) when it was due, then the consent, then the plan.
+    const received = await eventually(async () => {
+      const list = receiver.accepted(id);
+      return list.some((e) => e.type === 'subscription.canceled') ? list : undefined;
+    });
+    const consentTypes = received.map((e) => e.type).filter((t) => t.startsWith('consent.') || t.endsWith('_changed'));
+    expect(consentTypes).toEqual(['consent.requested', 'consent.granted', 'subscription.plan_changed']);
+    const request = received.find((e) => e.type === 'consent.requested')!;
+    expect(ms(request.timestamp)).toBeGreaterThanOrEqual(effective - 30 * DAY);
+    expect(request.data).toMatchObject({
+      change_id: change.change_id,
+      kind: 'price_rise',
+      amount_before: 10000,
+      amount_after: 15000,
+      effective_at: iso(effective),
+      payment_method: { customer_uid: customer },
+    });
+    expect(received.find((e) => e.type === 'consent.granted')!.data).toMatchObject({
+      channel: 'app',
+      outcome: 'applied',
+    });
+    expect(received.every((e) => e.verified[EVENTS_SECRET])).toBe(true);
   });
 
   it('without consent: nothing is charged at the new amount and the subscription ends with the paid period', async () => {
@@ -237,5 +268,16 @@ describe('refunds', () => {
     expect(state.recent_payments[0]).toMatchObject({ refunded_amount: 10000 });
     expect(state.totals.refunded_amount).toBe(10000);
     await handleOf(id).executeUpdate(cancel, { args: [{}] });
+
+    // One payment.refunded per refund iamport made (the repeated and the refused requests send none).
+    const received = await eventually(async () => {
+      const list = receiver.accepted(id);
+      return list.some((e) => e.type === 'subscription.canceled') ? list : undefined;
+    });
+    const refunded = received.filter((e) => e.type === 'payment.refunded');
+    expect(refunded.map((e) => [e.data.imp_uid, e.data.amount, e.data.refunded_total])).toEqual([
+      [impUid, 3000, 3000],
+      [impUid, 7000, 10000],
+    ]);
   });
 });

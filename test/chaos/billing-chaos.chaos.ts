@@ -111,9 +111,12 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
     await stack?.stop();
     await cluster?.stop();
     await receiver?.close();
-    if (passed) rmSync(dataDir, { recursive: true, force: true });
-    if (passed && cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
-    else process.stdout.write(`\nchaos run data and logs kept in ${dataDir}\n`);
+    if (passed) {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
+    } else {
+      process.stdout.write(`\nchaos run data and logs kept in ${dataDir}\n`);
+    }
   });
 
   it('charges every due period exactly once, nothing after a cancel, and accepts no forged payment', async () => {
