@@ -157,7 +157,12 @@ describe(`billing ${SUBSCRIPTIONS} subscriptions through crashes, restarts and a
       await at(TIMELINE.cancelRounds[round - 1]);
       const targets = planned.filter((p) => p.cancel_round === round);
       chaos.note(`cancel round ${round}: ${targets.length} subscriptions`);
-      const records = await mapLimit(targets, 20, (p) => api.cancel(p.id, p.role === 'cancels-at-period-end'));
+      // The second round's immediate cancels refund the latest charge in full, racing the next one.
+      const records = await mapLimit(targets, 20, (p) =>
+        p.role === 'cancels-at-period-end'
+          ? api.cancel(p.id, true)
+          : api.cancel(p.id, false, round === 2 ? 'full' : undefined),
+      );
       for (const record of records) cancels.set(record.id, record);
       const slowest = Math.max(...records.map((r) => r.confirmed_at_ms - r.requested_at_ms));
       chaos.note(`cancel round ${round} confirmed (the slowest after ${(slowest / 1000).toFixed(0)} s)`);

@@ -48,9 +48,9 @@ export class SubscriptionApi {
    * Cancels the way the API asks a client to: an answer that did not come (503: "the request may still take effect")
    * is repeated with the same Idempotency-Key, which attaches to the same update and answers what it saved.
    */
-  async cancel(id: string, atPeriodEnd: boolean): Promise<CancelRecord> {
-    const key = `cancel-${id}-${atPeriodEnd ? 'period-end' : 'now'}`;
-    const body = { at_period_end: atPeriodEnd };
+  async cancel(id: string, atPeriodEnd: boolean, refund?: 'full'): Promise<CancelRecord> {
+    let key = `cancel-${id}-${atPeriodEnd ? 'period-end' : 'now'}`;
+    const body = { at_period_end: atPeriodEnd, ...(refund ? { refund } : {}) };
     const requestedAt = Date.now();
     const deadline = requestedAt + 240_000;
     let attempts = 0;
@@ -67,6 +67,13 @@ export class SubscriptionApi {
       attempts += 1;
       answer = await this.send('POST', `/subscriptions/${id}/cancel`, body, key);
       if (answer.status === 200) return confirmed(answer.body as SubscriptionView);
+      if (refund && isBusyCharging(answer)) {
+        // A cancel with a refund while iamport runs the pending charge is refused ("try the refund again"): that
+        // answer is saved under its key, so the repeat is a new request.
+        key = `${key}-again${attempts}`;
+        await sleep(5_000);
+        continue;
+      }
       if (!isTransient(answer)) break;
       await sleep(3_000);
     }
@@ -110,6 +117,12 @@ export class SubscriptionApi {
     );
     return { id, key, reason: body.reason, status: answer.status, attempts };
   }
+}
+
+/** The 409 of a refund asked for while iamport executes the pending charge. */
+function isBusyCharging(answer: Answer): boolean {
+  const message = (answer.body as { error?: { message?: string } } | undefined)?.error?.message ?? '';
+  return answer.status === 409 && message.includes('try the refund again');
 }
 
 export interface RefundAnswer {
