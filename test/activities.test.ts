@@ -160,8 +160,9 @@ describe('registerCharge', () => {
       };
       await flakyActivities.registerCharge(input);
 
-      // The retry after a lost answer: the POST is refused as a duplicate, then the lookup answers 500.
-      script.push(0.99, 0.99, 0.99, 0.99, 0.1, 0.99);
+      // The retry after a lost answer: the POST is refused as a duplicate, then the lookup answers 500 (each of the
+      // client's three tries of it).
+      script.push(0.99, 0.99, 0.99, ...[0.99, 0.1, 0.99], ...[0.99, 0.1, 0.99], ...[0.99, 0.1, 0.99]);
       const failure = await rejectionOf(flakyActivities.registerCharge(input));
       expect(failure).toMatchObject({ type: FAILURE.unavailable, nonRetryable: false });
 

@@ -39,7 +39,8 @@ export const reads = proxyActivities<BillingActivities>({
 
 /**
  * Registrations: cancelling one waits until its attempt has stopped (the activity passes the cancellation to its
- * HTTP request and heartbeats so it learns of it), so no request of it starts after the workflow moved on.
+ * HTTP request and heartbeats so it learns of it), so no request of it starts after the workflow moved on. The
+ * heartbeat timeout is what makes an attempt heartbeat (activities/attempt.ts).
  */
 export const registrations = proxyActivities<BillingActivities>({
   ...ACTIVITY_OPTIONS,
