@@ -321,7 +321,7 @@ describe('lookups', () => {
     expect(handled.length).toBe(before);
   });
 
-  it('passes no card data out: a payment summary holds ids, amount, currency, origin, status and reason only', async () => {
+  it('passes no card data out: a payment summary holds ids, amount, currency, origin, status, reason and receipt URL only', async () => {
     const input = await newCharge(1);
     await activities.registerCharge(input);
     sandbox.clock.advance(2_000);
@@ -336,6 +336,7 @@ describe('lookups', () => {
       'fail_reason',
       'imp_uid',
       'merchant_uid',
+      'receipt_url',
       'status',
     ]);
     expect(payment).toMatchObject({ currency: 'KRW', customer_uid_usage: 'payment.scheduled', status: 'paid' });

@@ -74,7 +74,7 @@ it('answers bad requests with a 4xx that says what is wrong, and requires the be
   const noId = await server.api('GET', '/events');
   expect(noId.status).toBe(400);
   expect(noId.text).toContain('subscription_id');
-  const badType = await server.api('GET', '/events?subscription_id=abc&type=payment.refunded');
+  const badType = await server.api('GET', '/events?subscription_id=abc&type=payment.bounced');
   expect(badType.status).toBe(400);
   expect(badType.text).toContain('type');
   expect((await server.api('GET', '/events?subscription_id=no-such-sub')).status).toBe(404);

@@ -75,29 +75,30 @@ it('a decline, a card update, cycles, a plan change, a secret rotation, a pause 
   const final = await handleOf(id).result();
   expect(final.status).toBe('canceled');
 
-  const expected = [
+  // The renewals' payment.succeeded fall between the commands as the 8 s calendar goes: the other events are exactly
+  // these, in this order.
+  const expectedOthers = [
     'subscription.created',
     'payment.failed',
     'subscription.past_due',
     'subscription.payment_method_changed',
-    'payment.succeeded',
-    'payment.succeeded',
     'subscription.plan_changed',
-    'payment.succeeded',
     'subscription.paused',
     'subscription.resumed',
-    'payment.succeeded',
     'subscription.canceled',
   ];
   const accepted = await eventually(async () => {
     const list = receiver.accepted(id);
-    return list.length >= expected.length ? list : undefined;
+    return list.some((e) => e.type === 'subscription.canceled') ? list : undefined;
   });
-  expect(accepted.map((e) => e.type)).toEqual(expected);
-  expect(accepted.map((e) => e.data.sequence)).toEqual(expected.map((_, i) => i + 1));
+  const types = accepted.map((e) => e.type);
+  expect(types.filter((t) => t !== 'payment.succeeded')).toEqual(expectedOthers);
+  expect(types.indexOf('payment.succeeded')).toBe(types.indexOf('subscription.payment_method_changed') + 1);
+  expect(types.slice(types.indexOf('subscription.resumed')).includes('payment.succeeded')).toBe(true);
+  expect(accepted.map((e) => e.data.sequence)).toEqual(accepted.map((_, i) => i + 1));
   // Every delivery is verified by standardwebhooks; after the rotation each carries both signatures.
   const all = receiver.received.filter((e) => e.data.subscription_id === id);
-  expect(new Set(all.map((e) => e.id)).size).toBe(expected.length);
+  expect(new Set(all.map((e) => e.id)).size).toBe(accepted.length);
   const rotatedFrom = all.findIndex((e) => e.type === 'subscription.paused');
   expect(rotatedFrom).toBeGreaterThan(0);
   for (const [index, event] of all.entries()) {
@@ -113,7 +114,10 @@ it('a decline, a card update, cycles, a plan change, a secret rotation, a pause 
   const paid = charges.filter((c) => c.status === 'paid');
   const succeeded = accepted.filter((e) => e.type === 'payment.succeeded');
   expect(succeeded.map((e) => e.data.merchant_uid).sort()).toEqual(paid.map((c) => c.merchant_uid).sort());
-  expect(succeeded.map((e) => e.data.amount)).toEqual([1000, 1000, 500, 500]);
+  // 1000 until the price cut (a charge iamport was already running when it came may still be 1000), 500 at the end.
+  const cutAt = accepted.findIndex((e) => e.type === 'subscription.plan_changed');
+  expect(succeeded.filter((e) => accepted.indexOf(e) < cutAt).every((e) => e.data.amount === 1000)).toBe(true);
+  expect(succeeded.slice(-2).map((e) => e.data.amount)).toEqual([500, 500]);
   for (const event of succeeded) {
     expect(event.data).toMatchObject({
       imp_uid: expect.any(String),
