@@ -57,7 +57,7 @@ const WORKER_DOWN_MS = 5_000;
 /** Share of event deliveries the merchant's endpoint answers 500 while the chaos lasts. */
 const EVENT_FAILURE_RATE = 0.3;
 const EVENTS_SECRET = newSecret();
-const EVENTS_SETTLE_LIMIT_MS = 240_000;
+const EVENTS_SETTLE_LIMIT_MS = 360_000;
 const TEMPORAL_DOWN_MS = 15_000;
 const SETTLE_LIMIT_MS = 300_000;
 /** Checks happen this far into a period: anchors spread over its first 10 s, so every charge has been handled. */
