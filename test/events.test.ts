@@ -16,23 +16,11 @@ import {
 import { SubscriptionModel } from '../workflows/model';
 import type { OperatorCommand } from '../workflows/messages';
 import type { PaymentSummary, SubscriptionInput } from '../workflows/types';
+import { DAY, modelInput, T0 } from './helpers/model-input';
 
-const T0 = Date.parse('2027-01-31T00:00:00.000Z');
-const DAY = 86_400_000;
-
-function input(extra: Partial<SubscriptionInput> = {}): SubscriptionInput {
-  return {
-    subscription_id: 'sub-1',
-    customer_uid: 'cust-1',
-    plan: { name: 'Basic', amount: 9900, interval: 'P1M' },
-    created_at: new Date(T0).toISOString(),
-    start_at: new Date(T0).toISOString(),
-    payment_result_grace: 'PT15M',
-    timezone: 'Asia/Seoul',
-    dunning: { retry_delays: ['P1D'], final_action: 'cancel' },
-    ...extra,
-  };
-}
+/** Dunning of one retry a day after the decline, so the second decline ends it. */
+const input = (extra: Partial<SubscriptionInput> = {}) =>
+  modelInput({ dunning: { retry_delays: ['P1D'], final_action: 'cancel' }, ...extra });
 
 function payment(
   merchantUid: string,
@@ -212,17 +200,21 @@ describe('Korean rules events: refunds and consent', () => {
     const next = new SubscriptionModel({ ...subscriptionInput, state: carried }, T0);
     return { model: next, events: new SubscriptionEvents(next.state, subscriptionInput, {}, next.state.events, T0) };
   }
+  /** The run after a paid first cycle: the second cycle's charge is pending. */
+  function paidThenNextRun() {
+    const first = setUp();
+    settle(first.model, 'paid', T0);
+    first.events.observe(T0);
+    first.model.state.events = first.events.state;
+    return { ...nextRun(first.model, first.events, first.input), input: first.input };
+  }
   const run = (model: SubscriptionModel, command: OperatorCommand, nowMs: number) => {
     model.validate(command, nowMs);
     model.apply(command, nowMs, nowMs, true);
   };
 
   it('a refund iamport made is payment.refunded once, with the amount, kind and what is left; a refused one is not', () => {
-    const first = setUp();
-    settle(first.model, 'paid', T0);
-    first.events.observe(T0);
-    first.model.state.events = first.events.state;
-    const { model, events } = nextRun(first.model, first.events, first.input);
+    const { model, events } = paidThenNextRun();
     const command: OperatorCommand = { command: 'refund', args: { amount: 4000, reason: 'partial' } };
     const plan = model.refundFor(command, T0 + DAY)!;
     model.refunded(plan, { outcome: 'refunded', refunded_total: 4000 }, T0 + DAY, true);
@@ -247,11 +239,7 @@ describe('Korean rules events: refunds and consent', () => {
   });
 
   it('a price rise: consent.requested when the request is due, then consent.granted and plan_changed, each once', () => {
-    const first = setUp();
-    settle(first.model, 'paid', T0);
-    first.events.observe(T0);
-    first.model.state.events = first.events.state;
-    const { model, events } = nextRun(first.model, first.events, first.input);
+    const { model, events, input: first } = paidThenNextRun();
     const chargeMs = Date.parse(model.pending!.charge_at);
     run(model, { command: 'changePlan', args: { amount: 12900 } }, T0 + 1000);
     events.observe(T0 + 1000);
@@ -281,7 +269,7 @@ describe('Korean rules events: refunds and consent', () => {
     events.observe(decidedMs + 1);
     // the next run sees the decided change in the carried state: nothing again
     model.state.events = events.state;
-    const later = nextRun(model, events, first.input);
+    const later = nextRun(model, events, first);
     later.events.observe(decidedMs + 2);
 
     const consentTypes = types(later.events).filter((t) => t.startsWith('consent.') || t.endsWith('plan_changed'));
@@ -293,11 +281,7 @@ describe('Korean rules events: refunds and consent', () => {
   });
 
   it('no consent by the charge: consent.missing with what happens (canceled at the period end)', () => {
-    const first = setUp();
-    settle(first.model, 'paid', T0);
-    first.events.observe(T0);
-    first.model.state.events = first.events.state;
-    const { model, events } = nextRun(first.model, first.events, first.input);
+    const { model, events } = paidThenNextRun();
     const chargeMs = Date.parse(model.pending!.charge_at);
     run(model, { command: 'changePlan', args: { amount: 12900 } }, T0 + 1000);
     model.consentDue(Date.parse(model.state.price_change!.request_at));

@@ -490,14 +490,21 @@ describe('errors', () => {
 
 describe('reads sent again', () => {
   const quick = { readRetryDelaysMs: [20, 20] };
+  /** A route whose first request gets `status`, every later one `then`. */
+  const failingOnce = (status: number, then: (ctx: Koa.Context) => void) => {
+    let calls = 0;
+    return (ctx: Koa.Context) => {
+      calls += 1;
+      if (calls === 1) reply(ctx, status, -1, 'down', null);
+      else then(ctx);
+    };
+  };
 
   it('sends a read again after a 5xx and answers what the next try gets', async () => {
-    let calls = 0;
-    fake.routes.set('GET /payments/imp_100', (ctx) => {
-      calls += 1;
-      if (calls === 1) reply(ctx, 503, -1, 'busy', null);
-      else ok(ctx, payment());
-    });
+    fake.routes.set(
+      'GET /payments/imp_100',
+      failingOnce(503, (ctx) => ok(ctx, payment())),
+    );
 
     const paid = await client(quick).getPayment('imp_100');
 
@@ -541,12 +548,10 @@ describe('reads sent again', () => {
   });
 
   it('repeats an unschedule: revoking twice revokes once', async () => {
-    let calls = 0;
-    fake.routes.set('POST /subscribe/payments/unschedule', (ctx) => {
-      calls += 1;
-      if (calls === 1) return reply(ctx, 500, -1, 'down', null);
-      ok(ctx, [{ ...scheduleResult('m_1'), schedule_status: 'revoked' }]);
-    });
+    fake.routes.set(
+      'POST /subscribe/payments/unschedule',
+      failingOnce(500, (ctx) => ok(ctx, [{ ...scheduleResult('m_1'), schedule_status: 'revoked' }])),
+    );
 
     const revoked = await client(quick).unschedule({ customer_uid: 'cu_1', merchant_uid: ['m_1'] });
 
@@ -555,18 +560,18 @@ describe('reads sent again', () => {
   });
 
   it('fetches a failed token again for any request, which is then sent once', async () => {
-    let tokenCalls = 0;
-    fake.routes.set('POST /users/getToken', (ctx) => {
-      tokenCalls += 1;
-      if (tokenCalls === 1) return reply(ctx, 502, -1, 'bad gateway', null);
-      const now = Math.floor(Date.now() / 1000);
-      ok(ctx, { access_token: 'tok-2', now, expired_at: now + 1800 });
-    });
+    fake.routes.set(
+      'POST /users/getToken',
+      failingOnce(502, (ctx) => {
+        const now = Math.floor(Date.now() / 1000);
+        ok(ctx, { access_token: 'tok-2', now, expired_at: now + 1800 });
+      }),
+    );
     fake.routes.set('POST /subscribe/payments/unschedule', (ctx) => ok(ctx, [scheduleResult('m_1')]));
 
     await client(quick).unschedule({ customer_uid: 'cu_1', merchant_uid: ['m_1'] });
 
-    expect(tokenCalls).toBe(2);
+    expect(fake.requestsTo('/users/getToken')).toHaveLength(2);
     expect(fake.requestsTo('/subscribe/payments/unschedule')).toHaveLength(1);
   });
 

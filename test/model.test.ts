@@ -6,23 +6,10 @@
 import fc from 'fast-check';
 import type { OperatorCommand } from '../workflows/messages';
 import { SubscriptionModel, type ChargeLookup, type RevokeOutcome } from '../workflows/model';
-import type { PaymentSummary, SubscriptionInput } from '../workflows/types';
+import type { PaymentSummary } from '../workflows/types';
+import { DAY, modelInput, T0 } from './helpers/model-input';
 
-const T0 = Date.parse('2027-01-31T00:00:00.000Z');
-const DAY = 86_400_000;
-
-function input(extra: Partial<SubscriptionInput> = {}): SubscriptionInput {
-  return {
-    subscription_id: 'sub-1',
-    customer_uid: 'cust-1',
-    plan: { name: 'Basic', amount: 9900, interval: 'P1M' },
-    created_at: new Date(T0).toISOString(),
-    start_at: new Date(T0).toISOString(),
-    payment_result_grace: 'PT15M',
-    timezone: 'Asia/Seoul',
-    ...extra,
-  };
-}
+const input = modelInput;
 
 function paid(merchantUid: string, amount: number, customerUid = 'cust-1'): PaymentSummary {
   return {

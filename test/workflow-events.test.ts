@@ -8,43 +8,29 @@ import { TEST_CARDS } from 'iamport-sandbox';
 import { workflowIdFor } from '../workflows/ids';
 import { cancel, changePlan, getEvents, pause, resume, updatePaymentMethod } from '../workflows/messages';
 import { newSecret, startEventReceiver, type EventReceiver } from './helpers/event-receiver';
-import { eventually, startBillingStack, type BillingStack } from './helpers/stack';
-import {
-  issueKey,
-  startSubscription,
-  SUBSCRIPTION_SEARCH_ATTRIBUTES,
-  uniqueId,
-  waitForState,
-} from './helpers/subscriptions';
-import { startDevServer } from './helpers/temporal';
+import { useDevServerStack } from './helpers/dev-server-stack';
+import { eventually } from './helpers/stack';
+import { issueKey, startSubscription, uniqueId, waitForState } from './helpers/subscriptions';
 
 const OLD_SECRET = newSecret();
 const NEW_SECRET = newSecret();
 
-let stack: BillingStack;
 let receiver: EventReceiver;
 const events = { url: '', secrets: [OLD_SECRET] };
 
 beforeAll(async () => {
   receiver = await startEventReceiver({ secrets: [OLD_SECRET, NEW_SECRET] });
   events.url = receiver.url;
-  const env = await startDevServer({ searchAttributes: SUBSCRIPTION_SEARCH_ATTRIBUTES });
-  try {
-    stack = await startBillingStack(env, { sandbox: { tickMs: 100 }, events });
-  } catch (error) {
-    await env.teardown();
-    throw error;
-  }
 });
 afterAll(async () => {
-  await stack?.teardown();
-  await stack?.env.teardown();
   await receiver?.close();
 });
-
-const handleOf = (id: string) => stack.client.workflow.getHandle(workflowIdFor(id));
+// Registered after the receiver's hooks: its beforeAll finds the receiver's URL in `events`.
+const billing = useDevServerStack({ events });
+const { handleOf } = billing;
 
 it('a decline, a card update, cycles, a plan change, a secret rotation, a pause and a cancel: exactly their events, in order, each signed', async () => {
+  const { stack } = billing;
   const id = uniqueId('evt');
   const declining = await issueKey(stack.iamport, `bad-${id}`, TEST_CARDS.insufficientBalance);
   await startSubscription(stack.client, stack.taskQueue, {
@@ -145,6 +131,7 @@ it('a decline, a card update, cycles, a plan change, a secret rotation, a pause 
 });
 
 it('a slow merchant holds up neither the cycle nor a cancel; the event in flight at continue-as-new is sent again under its id', async () => {
+  const { stack } = billing;
   const id = uniqueId('slow');
   const customer = await issueKey(stack.iamport, `cust-${id}`);
   // The merchant takes 6 s to answer subscription.created: the first charge is paid meanwhile, and the run continues
@@ -188,6 +175,7 @@ it('a slow merchant holds up neither the cycle nor a cancel; the event in flight
 const EventType = temporal.api.enums.v1.EventType;
 
 it('costs one billable action more per happy cycle with events on: the delivery of payment.succeeded', async () => {
+  const { stack } = billing;
   const id = uniqueId('cost');
   const customer = await issueKey(stack.iamport, `cust-${id}`);
   await startSubscription(stack.client, stack.taskQueue, {

@@ -13,14 +13,17 @@ export interface DevServerStack {
 
 /**
  * Registers the file's beforeAll/afterAll: a dev server with the subscription search attributes and a billing stack
- * on it (the sandbox checking for due schedules every 100 ms), stopped after the file's tests.
+ * on it (the sandbox checking for due schedules every 100 ms), stopped after the file's tests. `events` is the
+ * merchant-events setting, read each time the worker starts (a test may fill it in an earlier beforeAll, or rotate it).
  */
-export function useDevServerStack(): DevServerStack {
+export function useDevServerStack(
+  options: { events?: NonNullable<Parameters<typeof startBillingStack>[1]>['events'] } = {},
+): DevServerStack {
   let stack: BillingStack | undefined;
   beforeAll(async () => {
     const env = await startDevServer({ searchAttributes: SUBSCRIPTION_SEARCH_ATTRIBUTES });
     try {
-      stack = await startBillingStack(env, { sandbox: { tickMs: 100 } });
+      stack = await startBillingStack(env, { sandbox: { tickMs: 100 }, events: options.events });
     } catch (error) {
       await env.teardown();
       throw error;
