@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger, type Logger } from '../logger';
 import { abandonedError, invalidRequestError, isIamportError, malformedResponseError } from './errors';
 import { normalizePayment, normalizeSchedule, ShapeError, toPage } from './normalize';
@@ -303,18 +304,13 @@ function isTransientFailure(error: unknown): boolean {
 }
 
 /** Waits ms; false when the signal ended first (the caller gave up: nothing more may be sent). */
-function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (result: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', aborted);
-      resolve(result);
-    };
-    const aborted = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', aborted, { once: true });
-  });
+async function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function endpointOf(request: Request): string {
