@@ -157,8 +157,10 @@ const priceChanges = (state: SubscriptionState): PriceChange[] => [
 ];
 /** The consent events a change has had: its request (once sent) and its current status. */
 const consentKeys = (change: PriceChange) => [
-  ...(change.requested_at ? [`${change.change_id}:requested`] : []),
-  `${change.change_id}:${change.status}`,
+  ...new Set([
+    ...(change.requested_at ? [`${change.change_id}:requested`] : []),
+    `${change.change_id}:${change.status}`,
+  ]),
 ];
 
 /** What the merchant must show the customer about a price change (Enforcement Decree art. 20-2), and its state. */
@@ -289,7 +291,6 @@ export class SubscriptionEvents {
       for (const key of consentKeys(change)) {
         const type = CONSENT_EVENTS[key.slice(key.indexOf(':') + 1) as PriceChange['status']];
         if (!type || before.consents.has(key)) continue;
-        before.consents.add(key);
         emit(type, consentFields(change, state));
       }
     }
